@@ -1,1 +1,127 @@
-fn main() {}
+//! `airad`: the one command-line tool of the airad chest CT reading
+//! assistant. Thin: it parses arguments, shows progress, turns errors into
+//! one-line messages and exit codes (0 ok, 1 bad input, 2 usage), and calls
+//! the library crates for everything else.
+
+mod commands;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// airad reads a non-contrast chest CT for every common abnormality at once
+/// and writes the report a radiologist signs. Every output is preliminary
+/// until a radiologist signs it.
+///
+/// INPUT, everywhere, is a DICOM folder (searched recursively, any file
+/// names, with or without DICOMDIR), a single DICOM file, or a NIfTI
+/// (.nii, .nii.gz), NRRD (.nrrd, .nhdr) or MetaImage (.mha, .mhd) file.
+///
+/// Exit status: 0 success, 1 bad input (the message names the file and the
+/// problem), 2 wrong usage.
+#[derive(Parser, Debug)]
+#[command(name = "airad", version, about, long_about, propagate_version = true)]
+pub struct Cli {
+    /// Show more log detail on stderr (-v info, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// No progress bars (logs and results only).
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Describe a scan: series found, grid, geometry, acquisition, HU range.
+    ///
+    /// Decodes every pixel, so a damaged file is caught here. With --json,
+    /// one JSON object goes to stdout (dims, spacing, origin, direction as 9
+    /// numbers in LPS, modality, warnings, ...); logs go to stderr.
+    ///
+    /// Example: airad info scans/patient1/ --json
+    Info(commands::info::InfoArgs),
+    /// Convert a scan to NIfTI (.nii or .nii.gz; RAS affine, sform and qform).
+    ///
+    /// Example: airad convert scans/patient1/ patient1.nii.gz
+    Convert(commands::convert::ConvertArgs),
+    /// Measure speed against the field's anchor tools (dcm2niix,
+    /// SimpleITK) in one run and update docs/benchmarks.md.
+    ///
+    /// Example: cargo run --release -p airad-cli -- bench io
+    Bench(commands::bench::BenchArgs),
+}
+
+/// Options shared by every command that reads a scan.
+#[derive(Args, Debug, Clone, Default)]
+pub struct InputArgs {
+    /// Read the DICOM series with this Series Instance UID (default: the
+    /// largest axial CT series; `airad info` lists them all).
+    #[arg(long, value_name = "UID")]
+    pub series: Option<String>,
+    /// Accept a modality other than CT (values are then not HU and analysis
+    /// results are meaningless).
+    #[arg(long)]
+    pub allow_non_ct: bool,
+}
+
+/// How a command failed, which decides the exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input data or an I/O problem: exit 1.
+    Input(String),
+    /// Wrong usage discovered after parsing: exit 2.
+    Usage(String),
+}
+
+impl From<imaging_io::IoError> for Failure {
+    fn from(e: imaging_io::IoError) -> Self {
+        Failure::Input(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and errors to stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    init_logging(cli.verbose);
+    let bars = progress::Bars::new(cli.quiet);
+    let result = match &cli.command {
+        Command::Info(args) => commands::info::run(args, &bars),
+        Command::Convert(args) => commands::convert::run(args, &bars),
+        Command::Bench(args) => commands::bench::run(args, &bars),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(message)) => {
+            eprintln!("airad: error: {message}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("airad: usage error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AIRAD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -16,12 +16,17 @@ use std::path::{Path, PathBuf};
 
 pub use volume::{Geometry, Volume};
 
+mod dicom_assemble;
+mod dicom_meta;
 pub mod dicom_read;
 pub mod dicom_write;
 mod meta;
 pub mod metaimage;
 pub mod nifti_io;
 pub mod nrrd;
+mod raw;
+pub mod testing;
+pub mod uid;
 
 pub use meta::{ScanMeta, SourceFormat};
 
@@ -92,6 +97,64 @@ pub struct LoadedImage {
     /// Non-fatal problems found while reading (missing slice, non-uniform
     /// spacing, ...), one sentence each.
     pub warnings: Vec<String>,
+}
+
+/// Progress of a slow operation, reported to whoever displays it (the CLI
+/// shows a bar). Implementations must be cheap and thread-safe.
+pub trait Progress: Sync {
+    /// A new stage with `total` steps begins.
+    fn start(&self, stage: &str, total: u64);
+    /// `n` more steps are done.
+    fn advance(&self, n: u64);
+    /// The stage is over.
+    fn finish(&self);
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _stage: &str, _total: u64) {}
+    fn advance(&self, _n: u64) {}
+    fn finish(&self) {}
+}
+
+/// The kind of input a path names, decided by its extension (or being a
+/// folder): DICOM folder or file, NIfTI, NRRD or MetaImage.
+pub fn input_format(path: &Path) -> SourceFormat {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if path.is_dir() {
+        SourceFormat::Dicom
+    } else if name.ends_with(".nii") || name.ends_with(".nii.gz") {
+        SourceFormat::Nifti
+    } else if name.ends_with(".nrrd") || name.ends_with(".nhdr") {
+        SourceFormat::Nrrd
+    } else if name.ends_with(".mha") || name.ends_with(".mhd") {
+        SourceFormat::MetaImage
+    } else {
+        SourceFormat::Dicom
+    }
+}
+
+/// Reads any supported input into a HU volume: a DICOM folder (searched
+/// recursively) or file, a NIfTI, NRRD or MetaImage file.
+pub fn read_image(
+    path: &Path,
+    options: &dicom_read::DicomReadOptions,
+    progress: &dyn Progress,
+) -> Result<LoadedImage, IoError> {
+    if !path.exists() {
+        return Err(IoError::bad(path, "no such file or folder"));
+    }
+    match input_format(path) {
+        SourceFormat::Dicom => dicom_read::read_dicom(path, options, progress),
+        SourceFormat::Nifti => nifti_io::read_nifti(path),
+        SourceFormat::Nrrd => nrrd::read_nrrd(path),
+        SourceFormat::MetaImage => metaimage::read_metaimage(path),
+    }
 }
 
 /// Checks image dimensions against the sanity limits before allocating.

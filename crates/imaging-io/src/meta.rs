@@ -70,9 +70,10 @@ pub struct ScanMeta {
     /// Referring physician / indication: Reason for Requested Procedure or
     /// Requested Procedure Description when present.
     pub indication: Option<String>,
-    /// SOP Instance UIDs of the source slices in volume z order (DICOM only),
-    /// so derived objects (SR, SEG) can reference them.
-    pub sop_instance_uids: Vec<String>,
+    /// SOP Instance UID of the source slice at each z index (DICOM only),
+    /// so derived objects (SR, SEG) can reference them; `None` for a slice
+    /// that was interpolated into a gap of the series.
+    pub slice_sop_instance_uids: Vec<Option<String>>,
     /// SOP Class UID of the source slices.
     pub sop_class_uid: Option<String>,
 }

@@ -84,6 +84,7 @@ impl Geometry {
     }
 
     /// LPS position (mm) of a continuous index `[x, y, z]`.
+    #[allow(clippy::needless_range_loop)] // axis indices read clearer
     pub fn index_to_lps(&self, index: [f64; 3]) -> [f64; 3] {
         let mut p = self.origin;
         for axis in 0..3 {
@@ -97,6 +98,7 @@ impl Geometry {
 
     /// Continuous index `[x, y, z]` of an LPS position (mm). Exact for
     /// orthonormal directions (the inverse of a rotation is its transpose).
+    #[allow(clippy::needless_range_loop)] // axis indices read clearer
     pub fn lps_to_index(&self, lps: [f64; 3]) -> [f64; 3] {
         let d = [
             lps[0] - self.origin[0],
@@ -111,6 +113,7 @@ impl Geometry {
     }
 
     /// The 4x4 affine (row-major) mapping `[x, y, z, 1]` indices to LPS mm.
+    #[allow(clippy::needless_range_loop)] // axis indices read clearer
     pub fn affine_lps(&self) -> [[f64; 4]; 4] {
         let mut a = [[0.0; 4]; 4];
         for row in 0..3 {

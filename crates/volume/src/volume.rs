@@ -138,7 +138,7 @@ impl<T> Volume<T> {
         U: Send,
     {
         use ndarray::Zip;
-        let data = Zip::from(&self.data).par_map_collect(|v| f(v));
+        let data = Zip::from(&self.data).par_map_collect(f);
         Volume {
             data,
             geometry: self.geometry,

@@ -1,0 +1,319 @@
+//! Artefacts: what units hand each other through the context, by name.
+//! A name is `kind:name`, e.g. `mask:lung_left`, `landmarks:carina`,
+//! `centreline:aorta`, `values:lung_density`. Masks are stored cropped to
+//! their bounding box on the CT grid, so a rib costs kilobytes, not the
+//! whole volume.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use volume::{Geometry, Volume};
+
+/// The kinds of artefact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ArtefactKind {
+    /// A binary mask on the CT grid.
+    Mask,
+    /// Named points in LPS mm.
+    Landmarks,
+    /// A polyline with radii (aorta, airways, coronary courses).
+    Centreline,
+    /// Free-form values (JSON), e.g. per-lobe statistics.
+    Values,
+}
+
+/// A parsed artefact name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ArtefactName {
+    /// Its kind.
+    pub kind: ArtefactKind,
+    /// Its name within the kind (canonical anatomy names for masks).
+    pub name: String,
+}
+
+impl ArtefactName {
+    /// Parses `kind:name`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (kind, name) = text
+            .split_once(':')
+            .ok_or_else(|| format!("artefact name '{text}' is not kind:name"))?;
+        let kind = match kind {
+            "mask" => ArtefactKind::Mask,
+            "landmarks" => ArtefactKind::Landmarks,
+            "centreline" => ArtefactKind::Centreline,
+            "values" => ArtefactKind::Values,
+            other => return Err(format!("artefact kind '{other}' in '{text}' is unknown")),
+        };
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+        if !valid {
+            return Err(format!("artefact name '{text}' has an empty or odd name"));
+        }
+        Ok(ArtefactName {
+            kind,
+            name: name.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for ArtefactName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.kind {
+            ArtefactKind::Mask => "mask",
+            ArtefactKind::Landmarks => "landmarks",
+            ArtefactKind::Centreline => "centreline",
+            ArtefactKind::Values => "values",
+        };
+        write!(f, "{kind}:{}", self.name)
+    }
+}
+
+/// A binary mask on a CT grid, stored cropped to its bounding box.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mask {
+    grid: Geometry,
+    offset: [usize; 3],
+    dims: [usize; 3],
+    bits: Vec<bool>,
+}
+
+impl Mask {
+    /// An empty mask on a grid.
+    pub fn empty(grid: Geometry) -> Self {
+        Mask {
+            grid,
+            offset: [0; 3],
+            dims: [0; 3],
+            bits: Vec::new(),
+        }
+    }
+
+    /// The mask of the voxels of `volume` for which `inside` holds, cropped.
+    pub fn from_fn<T: Sync>(volume: &Volume<T>, inside: impl Fn(&T) -> bool) -> Self {
+        let [nx, ny, nz] = volume.dims();
+        let data = volume.as_slice();
+        let mut lo = [usize::MAX; 3];
+        let mut hi = [0usize; 3];
+        for z in 0..nz {
+            for y in 0..ny {
+                let row = &data[(z * ny + y) * nx..(z * ny + y + 1) * nx];
+                for (x, v) in row.iter().enumerate() {
+                    if inside(v) {
+                        lo = [lo[0].min(x), lo[1].min(y), lo[2].min(z)];
+                        hi = [hi[0].max(x), hi[1].max(y), hi[2].max(z)];
+                    }
+                }
+            }
+        }
+        let grid = *volume.geometry();
+        if lo[0] == usize::MAX {
+            return Mask::empty(grid);
+        }
+        let dims = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
+        let mut bits = Vec::with_capacity(dims[0] * dims[1] * dims[2]);
+        for z in lo[2]..=hi[2] {
+            for y in lo[1]..=hi[1] {
+                let start = (z * ny + y) * nx;
+                bits.extend(data[start + lo[0]..=start + hi[0]].iter().map(&inside));
+            }
+        }
+        Mask {
+            grid,
+            offset: lo,
+            dims,
+            bits,
+        }
+    }
+
+    /// The mask of a boolean volume.
+    pub fn from_volume(volume: &Volume<bool>) -> Self {
+        Mask::from_fn(volume, |v| *v)
+    }
+
+    /// The grid it lies on.
+    pub fn grid(&self) -> &Geometry {
+        &self.grid
+    }
+
+    /// Index of the first voxel of the crop box.
+    pub fn offset(&self) -> [usize; 3] {
+        self.offset
+    }
+
+    /// Size of the crop box.
+    pub fn crop_dims(&self) -> [usize; 3] {
+        self.dims
+    }
+
+    /// True when no voxel is set.
+    pub fn is_empty(&self) -> bool {
+        !self.bits.iter().any(|b| *b)
+    }
+
+    /// Whether voxel `[x, y, z]` of the full grid is set.
+    #[inline]
+    pub fn contains(&self, x: usize, y: usize, z: usize) -> bool {
+        let [ox, oy, oz] = self.offset;
+        if x < ox || y < oy || z < oz {
+            return false;
+        }
+        let (x, y, z) = (x - ox, y - oy, z - oz);
+        let [dx, dy, dz] = self.dims;
+        x < dx && y < dy && z < dz && self.bits[x + dx * (y + dy * z)]
+    }
+
+    /// Number of set voxels.
+    pub fn count(&self) -> usize {
+        self.bits.iter().filter(|b| **b).count()
+    }
+
+    /// Volume of the set voxels in mL.
+    pub fn volume_ml(&self) -> f64 {
+        self.count() as f64 * self.grid.voxel_volume_mm3() / 1000.0
+    }
+
+    /// Calls `f(x, y, z)` for every set voxel (full-grid indices).
+    pub fn for_each(&self, mut f: impl FnMut(usize, usize, usize)) {
+        let [dx, dy, dz] = self.dims;
+        let [ox, oy, oz] = self.offset;
+        for z in 0..dz {
+            for y in 0..dy {
+                for x in 0..dx {
+                    if self.bits[x + dx * (y + dy * z)] {
+                        f(x + ox, y + oy, z + oz);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The mask on the full grid.
+    pub fn to_volume(&self) -> Volume<bool> {
+        let mut full = Volume::filled(self.grid, false);
+        let [nx, ny, _] = self.grid.dims;
+        let data = full.as_slice_mut();
+        self.for_each(|x, y, z| data[x + nx * (y + ny * z)] = true);
+        full
+    }
+
+    /// Centroid of the set voxels in LPS mm, or `None` when empty.
+    pub fn centroid_lps(&self) -> Option<[f64; 3]> {
+        let mut sum = [0.0; 3];
+        let mut n = 0usize;
+        self.for_each(|x, y, z| {
+            sum[0] += x as f64;
+            sum[1] += y as f64;
+            sum[2] += z as f64;
+            n += 1;
+        });
+        (n > 0).then(|| {
+            self.grid
+                .index_to_lps([sum[0] / n as f64, sum[1] / n as f64, sum[2] / n as f64])
+        })
+    }
+
+    /// Inclusive index bounding box of the set voxels, or `None` when empty.
+    pub fn bbox_index(&self) -> Option<([usize; 3], [usize; 3])> {
+        let mut lo = [usize::MAX; 3];
+        let mut hi = [0usize; 3];
+        self.for_each(|x, y, z| {
+            lo = [lo[0].min(x), lo[1].min(y), lo[2].min(z)];
+            hi = [hi[0].max(x), hi[1].max(y), hi[2].max(z)];
+        });
+        (lo[0] != usize::MAX).then_some((lo, hi))
+    }
+
+    /// The z index with the most set voxels (the natural key slice).
+    pub fn largest_slice(&self) -> Option<usize> {
+        let mut per_slice = vec![0usize; self.dims[2]];
+        let [dx, dy, _] = self.dims;
+        for (i, b) in self.bits.iter().enumerate() {
+            if *b {
+                per_slice[i / (dx * dy)] += 1;
+            }
+        }
+        per_slice
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .max_by_key(|(z, n)| (**n, std::cmp::Reverse(*z)))
+            .map(|(z, _)| z + self.offset[2])
+    }
+}
+
+/// Named points in LPS mm.
+pub type Landmarks = BTreeMap<String, [f64; 3]>;
+
+/// A polyline through a tubular structure.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Centreline {
+    /// Points in LPS mm, in order.
+    pub points: Vec<[f64; 3]>,
+    /// Radius in mm at each point (outer wall).
+    pub radii_mm: Vec<f64>,
+    /// A segment name per point ("ascending", "arch"...), or empty.
+    pub segments: Vec<String>,
+}
+
+/// Any artefact.
+#[derive(Debug, Clone)]
+pub enum Artefact {
+    /// A binary mask.
+    Mask(Arc<Mask>),
+    /// Named points.
+    Landmarks(Arc<Landmarks>),
+    /// A centreline.
+    Centreline(Arc<Centreline>),
+    /// JSON values.
+    Values(Arc<serde_json::Value>),
+}
+
+impl Artefact {
+    /// Its kind.
+    pub fn kind(&self) -> ArtefactKind {
+        match self {
+            Artefact::Mask(_) => ArtefactKind::Mask,
+            Artefact::Landmarks(_) => ArtefactKind::Landmarks,
+            Artefact::Centreline(_) => ArtefactKind::Centreline,
+            Artefact::Values(_) => ArtefactKind::Values,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_and_print() {
+        let n = ArtefactName::parse("mask:lung_left").unwrap();
+        assert_eq!(n.kind, ArtefactKind::Mask);
+        assert_eq!(n.to_string(), "mask:lung_left");
+        assert!(ArtefactName::parse("lung_left").is_err());
+        assert!(ArtefactName::parse("blob:x").is_err());
+        assert!(ArtefactName::parse("mask:").is_err());
+    }
+
+    #[test]
+    fn cropped_mask_round_trips() {
+        let g = Geometry::new([10, 8, 6], [0.5, 0.5, 2.0], [0.0; 3]);
+        let mut v = Volume::filled(g, false);
+        for (x, y, z) in [(2, 3, 1), (4, 3, 1), (4, 5, 3)] {
+            v.as_slice_mut()[x + 10 * (y + 8 * z)] = true;
+        }
+        let m = Mask::from_volume(&v);
+        assert_eq!(m.offset(), [2, 3, 1]);
+        assert_eq!(m.crop_dims(), [3, 3, 3]);
+        assert_eq!(m.count(), 3);
+        assert!(m.contains(4, 5, 3) && !m.contains(3, 3, 1) && !m.contains(9, 7, 5));
+        assert_eq!(m.to_volume(), v);
+        assert_eq!(m.largest_slice(), Some(1));
+        assert_eq!(m.bbox_index(), Some(([2, 3, 1], [4, 5, 3])));
+        let c = m.centroid_lps().unwrap();
+        assert!((c[0] - 0.5 * 10.0 / 3.0).abs() < 1e-9);
+        assert!((m.volume_ml() - 3.0 * 0.5 / 1000.0).abs() < 1e-12);
+        assert!(Mask::from_fn(&v, |_| false).is_empty());
+    }
+}
