@@ -5,10 +5,36 @@
 //! transforms and hole filling, all honest about anisotropic spacing and
 //! parallel with rayon. It knows nothing of DICOM or file formats.
 
+pub mod components;
+pub mod distance;
+pub mod fill_holes;
+pub mod gaussian;
 mod geometry;
+mod lines;
+pub mod morphology;
+pub mod resample;
+mod runs;
+mod scalar;
+#[cfg(test)]
+mod testutil;
 mod volume;
 
+pub use components::{
+    ComponentStats, Components, Connectivity, IntensityStats, keep_largest_components,
+    label_components, label_components_with_intensity, remove_small_components,
+};
+pub use distance::{
+    distance_to_background, distance_to_foreground, signed_distance, squared_distance_to,
+};
+pub use fill_holes::{fill_holes, fill_holes_slicewise};
+pub use gaussian::{gaussian_kernel, gaussian_smooth, gaussian_smooth_in_place};
 pub use geometry::{Geometry, IDENTITY_DIRECTION, cross, dot, norm};
+pub use morphology::{close, dilate, erode, open};
+pub use resample::{
+    Interpolation, geometry_with_spacing, resample, resample_isotropic, resample_nearest,
+    resample_to_spacing,
+};
+pub use scalar::Scalar;
 pub use volume::Volume;
 
 /// Errors of the volume crate.
