@@ -24,6 +24,7 @@ mod meta;
 pub mod metaimage;
 pub mod nifti_io;
 pub mod nrrd;
+pub mod picture;
 mod raw;
 pub mod testing;
 pub mod uid;

@@ -15,7 +15,11 @@ fn oblique_volume() -> Volume<i16> {
         dims: [40, 30, 12],
         spacing: [0.65, 0.9, 1.25],
         origin: [-150.25, 42.5, -310.0],
-        direction: [[ca, sa * cb, sa * sb], [-sa, ca * cb, ca * sb], [0.0, -sb, cb]],
+        direction: [
+            [ca, sa * cb, sa * sb],
+            [-sa, ca * cb, ca * sb],
+            [0.0, -sb, cb],
+        ],
     };
     let data = Array3::from_shape_fn((12, 30, 40), |(z, y, x)| {
         ((x * 53 + y * 97 + z * 1013) % 6000) as i16 - 3024
@@ -45,11 +49,20 @@ fn oblique_series_round_trips() {
     let image = read_dicom(dir.path(), &DicomReadOptions::default(), &NoProgress).unwrap();
     assert_same(&volume, &image.volume);
     assert!(image.warnings.is_empty(), "{:?}", image.warnings);
-    assert_eq!(image.meta.series_uid.as_deref(), Some(written.series_uid.as_str()));
+    assert_eq!(
+        image.meta.series_uid.as_deref(),
+        Some(written.series_uid.as_str())
+    );
     assert_eq!(image.meta.kvp, Some(100.0));
     assert_eq!(image.meta.kernel.as_deref(), Some("B45f"));
     assert_eq!(image.meta.patient_age_years, Some(71.0));
-    let uids: Vec<String> = image.meta.slice_sop_instance_uids.iter().flatten().cloned().collect();
+    let uids: Vec<String> = image
+        .meta
+        .slice_sop_instance_uids
+        .iter()
+        .flatten()
+        .cloned()
+        .collect();
     assert_eq!(uids, written.sop_instance_uids, "z order of SOP instances");
 }
 
@@ -69,6 +82,12 @@ fn real_scan_round_trips() {
     .unwrap();
     let again = read_dicom(dir.path(), &DicomReadOptions::default(), &NoProgress).unwrap();
     assert_same(&original.volume, &again.volume);
-    assert_eq!(again.meta.study_uid, original.meta.study_uid, "source study kept");
-    assert_ne!(again.meta.series_uid, original.meta.series_uid, "new series");
+    assert_eq!(
+        again.meta.study_uid, original.meta.study_uid,
+        "source study kept"
+    );
+    assert_ne!(
+        again.meta.series_uid, original.meta.series_uid,
+        "new series"
+    );
 }
