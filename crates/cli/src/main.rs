@@ -35,6 +35,14 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Read a chest CT: run a pathway of analysis units and write the
+    /// output folder (findings.json, anatomy.nii.gz + anatomy.json,
+    /// lesions.nii.gz, run.json).
+    ///
+    /// Every result is preliminary until a radiologist signs it.
+    ///
+    /// Example: airad analyze scans/patient1/ --out results/patient1 --context screening
+    Analyze(commands::analyze::AnalyzeArgs),
     /// Describe a scan: series found, grid, geometry, acquisition, HU range.
     ///
     /// Decodes every pixel, so a damaged file is caught here. With --json,
@@ -94,6 +102,7 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     let bars = progress::Bars::new(cli.quiet);
     let result = match &cli.command {
+        Command::Analyze(args) => commands::analyze::run(args, &bars, cli.quiet),
         Command::Info(args) => commands::info::run(args, &bars),
         Command::Convert(args) => commands::convert::run(args, &bars),
         Command::Bench(args) => commands::bench::run(args, &bars),

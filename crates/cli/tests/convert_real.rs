@@ -19,7 +19,11 @@ fn info_json_reports_the_grid() {
         let (code, stdout, stderr) = airad(&["info", dir.to_str().unwrap(), "--json"]);
         assert_eq!(code, 0, "{stderr}");
         let json: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON alone");
-        assert_eq!(json["dims"], serde_json::json!([512, 512, slices]), "{case}");
+        assert_eq!(
+            json["dims"],
+            serde_json::json!([512, 512, slices]),
+            "{case}"
+        );
         let spacing = json["spacing"][0].as_f64().unwrap();
         assert!((spacing - pixel).abs() < 0.01, "{case} spacing {spacing}");
         assert_eq!(json["direction"].as_array().unwrap().len(), 9);
@@ -90,12 +94,7 @@ fn nrrd_and_metaimage_inputs_keep_their_geometry() {
     assert_eq!(dicom.0, 0, "{}", dicom.2);
     let reference: serde_json::Value = serde_json::from_str(&dicom.1).unwrap();
     // Write the scan as NRRD and MHA with the library, then read both through the CLI.
-    let image = imaging_io::read_image(
-        &dir,
-        &Default::default(),
-        &imaging_io::NoProgress,
-    )
-    .unwrap();
+    let image = imaging_io::read_image(&dir, &Default::default(), &imaging_io::NoProgress).unwrap();
     for name in ["scan.nrrd", "scan.mha"] {
         let path = out.path().join(name);
         if name.ends_with("nrrd") {
@@ -112,7 +111,10 @@ fn nrrd_and_metaimage_inputs_keep_their_geometry() {
             let a = json[key].as_array().unwrap();
             let b = reference[key].as_array().unwrap();
             for (x, y) in a.iter().zip(b) {
-                assert!((x.as_f64().unwrap() - y.as_f64().unwrap()).abs() < 1e-4, "{name} {key}");
+                assert!(
+                    (x.as_f64().unwrap() - y.as_f64().unwrap()).abs() < 1e-4,
+                    "{name} {key}"
+                );
             }
         }
     }

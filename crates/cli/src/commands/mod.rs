@@ -1,6 +1,7 @@
 //! One module per `airad` subcommand; each has its clap arguments and a
 //! `run` function returning a [`crate::Failure`] on error.
 
+pub mod analyze;
 pub mod bench;
 pub mod convert;
 pub mod info;
