@@ -55,6 +55,13 @@ enum Command {
     ///
     /// Example: airad convert scans/patient1/ patient1.nii.gz
     Convert(commands::convert::ConvertArgs),
+    /// Score a pathway on a phantom suite and annotated real scans:
+    /// anatomy Dice and surface distance, finding sensitivity (Wilson 95%
+    /// interval), false positives per scan, measurement error, location,
+    /// grades, time per unit.
+    ///
+    /// Example: airad eval --suite suite20/ --real ../shared/data/lung-pet-ct-dx --out docs/performance.md
+    Eval(commands::eval_cmd::EvalArgs),
     /// Measure speed against the field's anchor tools (dcm2niix,
     /// SimpleITK) in one run and update docs/benchmarks.md.
     ///
@@ -105,6 +112,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => commands::analyze::run(args, &bars, cli.quiet),
         Command::Info(args) => commands::info::run(args, &bars),
         Command::Convert(args) => commands::convert::run(args, &bars),
+        Command::Eval(args) => commands::eval_cmd::run(args, &bars),
         Command::Bench(args) => commands::bench::run(args, &bars),
     };
     match result {

@@ -13,6 +13,8 @@ use clap::{Args, Subcommand};
 use imaging_io::Progress;
 use imaging_io::dicom_read::{DicomReadOptions, read_dicom};
 
+use eval::{machine_line, write_section};
+
 use crate::Failure;
 
 /// Arguments of `airad bench`.
@@ -59,7 +61,7 @@ pub fn run(args: &BenchArgs, progress: &dyn Progress) -> Result<(), Failure> {
             };
             let section = bench_io(&series, args.runs.max(1), progress)?;
             println!("{section}");
-            write_section(&args.out, "io", &section)?;
+            write_section(&args.out, "io", &section).map_err(|e| Failure::Input(e.to_string()))?;
             eprintln!("updated {}", args.out.display());
             Ok(())
         }
@@ -238,72 +240,4 @@ fn which(program: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|d| d.join(program))
         .find(|p| p.is_file())
-}
-
-/// "Machine: <cpu>, <n> cores, <mem> GB; <date> UTC; airad <version> (<commit>)".
-pub fn machine_line() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let mem_gb = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("MemTotal"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0 / 1024.0)
-        .unwrap_or(0.0);
-    let date = Command::new("date")
-        .args(["-u", "+%Y-%m-%d %H:%M"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    let commit = Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| "unknown commit".into());
-    format!(
-        "Machine: {cpu}, {cores} cores, {mem_gb:.0} GB; measured {date} UTC; airad {} ({commit}, {} build).",
-        env!("CARGO_PKG_VERSION"),
-        if cfg!(debug_assertions) {
-            "debug"
-        } else {
-            "release"
-        }
-    )
-}
-
-/// Replaces the section between `<!-- bench:NAME -->` and
-/// `<!-- /bench:NAME -->` in a markdown file (appending it when absent).
-pub fn write_section(path: &Path, name: &str, body: &str) -> Result<(), Failure> {
-    let begin = format!("<!-- bench:{name} -->");
-    let end = format!("<!-- /bench:{name} -->");
-    let existing = std::fs::read_to_string(path).unwrap_or_else(|_| {
-        "# Benchmarks\n\nEvery figure here is written by `airad bench ...` on the machine and date it names; none is typed in.\n".to_string()
-    });
-    let block = format!("{begin}\n{}\n{end}", body.trim_end());
-    let updated = match (existing.find(&begin), existing.find(&end)) {
-        (Some(a), Some(b)) if b > a => {
-            format!("{}{}{}", &existing[..a], block, &existing[b + end.len()..])
-        }
-        _ => format!("{}\n{}\n", existing.trim_end(), block),
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Failure::Input(format!("{}: {e}", parent.display())))?;
-    }
-    std::fs::write(path, updated).map_err(|e| Failure::Input(format!("{}: {e}", path.display())))
 }

@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod bench;
 pub mod convert;
+pub mod eval_cmd;
 pub mod info;
 
 use imaging_io::dicom_read::{DicomInventory, DicomReadOptions};
