@@ -42,8 +42,18 @@ impl Proportion {
             hits,
             total,
             value: p,
-            lower: (centre - half).max(0.0),
-            upper: (centre + half).min(1.0),
+            // The interval touches 0 (or 1) exactly when every trial failed
+            // (or succeeded); rounding must not move it off the bound.
+            lower: if hits == 0 {
+                0.0
+            } else {
+                (centre - half).max(0.0)
+            },
+            upper: if hits >= total {
+                1.0
+            } else {
+                (centre + half).min(1.0)
+            },
         }
     }
 }
