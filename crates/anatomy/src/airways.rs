@@ -1,5 +1,6 @@
-//! `airad.airways`: the trachea and the bronchial tree as deep as the scan
-//! resolves it, the carina, and the tracheal centreline with its calibre.
+//! `airad.airways`: the trachea down to the carina, the carina, and the
+//! tracheal centreline with its calibre (the bronchi below the carina are
+//! `airad.bronchi`'s, in [`crate::bronchial_tree`]).
 //!
 //! Method: the trachea is found on the highest axial slices as a round air
 //! lumen near the midline; the tree is grown from it in 3D through air
@@ -23,6 +24,8 @@ const GROW_THRESHOLDS: [i16; 6] = [-990, -970, -950, -930, -910, TRACHEA_MAX_HU]
 const MAX_TREE_ML: f64 = 250.0;
 /// A step that more than doubles the tree (and adds over 20 mL) is a leak.
 const LEAK_GROWTH: f64 = 2.0;
+/// The trachea moves less than this between slices, mm.
+const TRACK_MM: f64 = 4.0;
 
 /// The airway unit.
 pub struct Airways {
@@ -35,15 +38,10 @@ impl Default for Airways {
             manifest: Manifest::new(
                 "airad.airways",
                 env!("CARGO_PKG_VERSION"),
-                "Trachea, bronchial tree, carina and tracheal centreline",
+                "Trachea, carina and tracheal centreline",
             )
             .requires(&["mask:body"])
-            .produces(&[
-                "mask:trachea",
-                "mask:bronchi",
-                "landmarks:airway",
-                "centreline:trachea",
-            ])
+            .produces(&["mask:trachea", "landmarks:airway", "centreline:trachea"])
             .resources(1, 800, 60.0),
         }
     }
@@ -58,22 +56,12 @@ impl Aisu for Airways {
         let ct = ctx.volume();
         let body = ctx.mask("mask:body")?;
         let Some(seg) = segment_airways(ct, &body)? else {
-            for name in [
-                "mask:trachea",
-                "mask:bronchi",
-                "landmarks:airway",
-                "centreline:trachea",
-            ] {
+            for name in ["mask:trachea", "landmarks:airway", "centreline:trachea"] {
                 ctx.absent(name, "trachea not found in the field of view")?;
             }
             return Ok(());
         };
         ctx.put_mask("mask:trachea", Mask::from_volume(&seg.trachea))?;
-        if seg.bronchi.as_slice().iter().any(|v| *v) {
-            ctx.put_mask("mask:bronchi", Mask::from_volume(&seg.bronchi))?;
-        } else {
-            ctx.absent("mask:bronchi", "the carina is below the field of view")?;
-        }
         ctx.put(
             "landmarks:airway",
             Artefact::Landmarks(Arc::new(seg.landmarks)),
@@ -89,8 +77,6 @@ impl Aisu for Airways {
 pub struct AirwaySegmentation {
     /// Tracheal lumen down to the carina.
     pub trachea: Volume<bool>,
-    /// Bronchial lumen below the carina.
-    pub bronchi: Volume<bool>,
     /// "trachea_top", and "carina" when it is in view.
     pub landmarks: Landmarks,
     /// Tracheal centreline (top to carina) with equivalent-circle radii.
@@ -251,8 +237,10 @@ fn flood(
 }
 
 /// Splits the airway tree at the carina: going down from the top, the
-/// trachea is the single lumen; the first slice with two lumens of
-/// bronchial size starts the bronchi.
+/// trachea is the lumen that continues the previous slice's (within
+/// [`TRACK_MM`]); the first slice where two such lumens of bronchial size
+/// appear is the carina. Air the flood reached elsewhere (a leak at the
+/// thoracic inlet, the oesophagus) is not trachea.
 fn split_at_carina(airway: Volume<bool>) -> AirwaySegmentation {
     let g = *airway.geometry();
     let [nx, ny, nz] = g.dims;
@@ -265,8 +253,9 @@ fn split_at_carina(airway: Volume<bool>) -> AirwaySegmentation {
     };
     let mut centreline = Centreline::default();
     let mut landmarks = Landmarks::new();
-    let mut carina_z = None;
-    let mut seen_trachea = false;
+    let mut trachea = Volume::filled(g, false);
+    let mut previous: Option<Vec<bool>> = None;
+    let reach = (TRACK_MM / s[0].min(s[1])).ceil() as i64;
     for &z in &order {
         let slice = airway.slice_z(z);
         let pixels: Vec<(usize, usize)> = slice
@@ -274,57 +263,56 @@ fn split_at_carina(airway: Volume<bool>) -> AirwaySegmentation {
             .filter(|(_, v)| **v)
             .map(|((y, x), _)| (x, y))
             .collect();
-        if pixels.is_empty() {
-            if seen_trachea {
+        let lumens = lumens_2d(&pixels, nx, ny, 20.0 / (s[0] * s[1]));
+        let linked: Vec<&Vec<(usize, usize)>> = match &previous {
+            None => lumens.iter().take(1).collect(),
+            Some(p) => lumens
+                .iter()
+                .filter(|l| l.iter().any(|(x, y)| p[x + nx * y]))
+                .collect(),
+        };
+        if linked.is_empty() {
+            if previous.is_some() {
                 break;
             }
             continue;
         }
-        let lumens = lumens_2d(&pixels, nx, ny, 20.0 / (s[0] * s[1]));
-        if lumens.len() >= 2 && seen_trachea {
-            carina_z = Some(z);
+        if linked.len() >= 2 && previous.is_some() {
+            if let Some(last) = centreline.points.last() {
+                landmarks.insert("carina".into(), *last);
+            }
             break;
         }
-        if let Some(main) = lumens.first() {
-            seen_trachea = true;
-            let n = main.len() as f64;
-            let cx = main.iter().map(|p| p.0 as f64).sum::<f64>() / n;
-            let cy = main.iter().map(|p| p.1 as f64).sum::<f64>() / n;
-            let p = g.index_to_lps([cx, cy, z as f64]);
-            if centreline.points.is_empty() {
-                landmarks.insert("trachea_top".into(), p);
-            }
-            centreline.points.push(p);
-            centreline
-                .radii_mm
-                .push((n * s[0] * s[1] / std::f64::consts::PI).sqrt());
-            centreline.segments.push("trachea".into());
+        let main = linked[0];
+        let n = main.len() as f64;
+        let cx = main.iter().map(|p| p.0 as f64).sum::<f64>() / n;
+        let cy = main.iter().map(|p| p.1 as f64).sum::<f64>() / n;
+        let p = g.index_to_lps([cx, cy, z as f64]);
+        if centreline.points.is_empty() {
+            landmarks.insert("trachea_top".into(), p);
         }
-    }
-    let mut trachea = airway.clone();
-    let mut bronchi = Volume::filled(g, false);
-    if let Some(cz) = carina_z {
-        if let Some(last) = centreline.points.last() {
-            landmarks.insert("carina".into(), *last);
-        }
-        let below = |z: usize| if superior_first { z <= cz } else { z >= cz };
+        centreline.points.push(p);
+        centreline
+            .radii_mm
+            .push((n * s[0] * s[1] / std::f64::consts::PI).sqrt());
+        centreline.segments.push("trachea".into());
+        let mut near = vec![false; nx * ny];
         let t = trachea.as_slice_mut();
-        let b = bronchi.as_slice_mut();
-        for z in 0..nz {
-            if below(z) {
-                let range = z * nx * ny..(z + 1) * nx * ny;
-                for i in range {
-                    if t[i] {
-                        t[i] = false;
-                        b[i] = true;
+        for &(x, y) in main {
+            t[x + nx * (y + ny * z)] = true;
+            for dy in -reach..=reach {
+                for dx in -reach..=reach {
+                    let (qx, qy) = (x as i64 + dx, y as i64 + dy);
+                    if qx >= 0 && qy >= 0 && qx < nx as i64 && qy < ny as i64 {
+                        near[qx as usize + nx * qy as usize] = true;
                     }
                 }
             }
         }
+        previous = Some(near);
     }
     AirwaySegmentation {
         trachea,
-        bronchi,
         landmarks,
         centreline,
     }

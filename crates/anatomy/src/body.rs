@@ -12,7 +12,7 @@ use serde_json::json;
 use volume::{Connectivity, Volume, label_components};
 
 use crate::constants::{ARM_MIN_ML, BODY_MIN_HU, BODY_OPEN_MM};
-use crate::util::{and, err, keep_label, slice_area_mm2};
+use crate::util::{and, downsample_majority, err, keep_label, slice_area_mm2, upsample};
 
 /// The body unit.
 pub struct Body {
@@ -81,12 +81,19 @@ pub struct BodySegmentation {
     pub max_area_mm2: f64,
 }
 
+/// In-plane pixel size of the coarse grid the body is found on, mm: the
+/// opening and components run there (4x fewer voxels on a 512 matrix),
+/// the outline is then refined at full resolution.
+const COARSE_PIXEL_MM: f64 = 1.5;
+
 /// Segments the body of a CT volume.
 pub fn segment_body(ct: &Volume<i16>) -> Result<BodySegmentation, AisuError> {
     let tissue = ct.map(|v| *v > BODY_MIN_HU);
+    let factor = ((COARSE_PIXEL_MM / ct.spacing()[0].min(ct.spacing()[1])).round() as usize).max(1);
+    let coarse = downsample_majority(&tissue, factor)?;
     // Opening detaches the table and thin pads; the largest component of
     // what remains is the trunk.
-    let opened = volume::open(&tissue, BODY_OPEN_MM).map_err(err)?;
+    let opened = volume::open(&coarse, BODY_OPEN_MM).map_err(err)?;
     let mut parts = label_components(&opened, Connectivity::Six).map_err(err)?;
     parts.relabel_by_size();
     let Some(trunk_stats) = parts.stats.first().cloned() else {
@@ -95,10 +102,10 @@ pub fn segment_body(ct: &Volume<i16>) -> Result<BodySegmentation, AisuError> {
         ));
     };
     let trunk_core = keep_label(&parts.labels, trunk_stats.label);
-    // Give back what the opening shaved off the skin: tissue within the
-    // opening radius of the trunk.
+    // Give back what the opening shaved off the skin: full-resolution
+    // tissue within reach of the trunk.
     let near = volume::dilate(&trunk_core, BODY_OPEN_MM * 1.5).map_err(err)?;
-    let trunk = and(&near, &tissue);
+    let trunk = and(&upsample(&near, factor, ct.geometry()), &tissue);
     let body = volume::fill_holes_slicewise(&trunk).map_err(err)?;
 
     // Arms: big components beside the trunk, not below it (the table).
@@ -117,7 +124,9 @@ pub fn segment_body(ct: &Volume<i16>) -> Result<BodySegmentation, AisuError> {
         if flat || !lateral {
             continue;
         }
-        let arm = volume::fill_holes_slicewise(&keep_label(&parts.labels, s.label)).map_err(err)?;
+        let arm_coarse = keep_label(&parts.labels, s.label);
+        let arm = and(&upsample(&arm_coarse, factor, ct.geometry()), &tissue);
+        let arm = volume::fill_holes_slicewise(&arm).map_err(err)?;
         // LPS +x is the patient's left; x index increases along direction[0].
         let dx = s.centroid_lps[0] - trunk_stats.centroid_lps[0];
         if dx > 0.0 && arm_left.is_none() {

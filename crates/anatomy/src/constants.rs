@@ -42,3 +42,358 @@ pub const LUNG_SPLIT_SHARE: f64 = 0.15;
 /// Lungs: erosion radii tried, in order, to part joined lungs (the
 /// anterior junction line is 1-3 mm; a main bronchus lumen 10-16 mm).
 pub const LUNG_SPLIT_RADII_MM: [f64; 5] = [2.0, 4.0, 6.0, 8.0, 10.0];
+
+/// Lungs: half-width of the band around the body's midline in which the
+/// junction line is searched when joined lungs meet along a broad front
+/// (the anterior junction line lies within about 2-3 cm of the midline,
+/// often a little left of it: Proto & Simmons, AJR 1976).
+pub const LUNG_JUNCTION_BAND_MM: f64 = 35.0;
+
+/// Skeleton: in-plane smoothed CT above this is vertebral-body bone
+/// (trabecular bone of thoracic and lumbar bodies is 150-300 HU in adults
+/// and rarely under 110 HU even in osteoporosis: Pickhardt et al., Ann
+/// Intern Med 2013; discs 70-110 HU and muscle 40-60 HU stay below).
+pub const SPINE_BODY_HU: f32 = 115.0;
+
+/// Skeleton: radius (mm) of the in-plane opening that keeps the vertebral
+/// body and removes pedicles (4-8 mm wide), laminae, processes and ribs
+/// (Panjabi et al., Spine 1991: thoracic pedicle width 4.5-8 mm).
+pub const SPINE_OPEN_MM: f64 = 4.5;
+
+/// Skeleton: smallest vertebral-body cross-section on an axial slice, mm^2
+/// (C7 body about 16 x 22 mm; smaller blobs are processes or partial
+/// volume at an endplate).
+pub const SPINE_MIN_BLOB_MM2: f64 = 120.0;
+
+/// Skeleton: largest left-right offset (mm) of the vertebral body from the
+/// trunk's midline (rotation, scoliosis, off-centre patients).
+pub const SPINE_MAX_OFFSET_MM: f64 = 35.0;
+
+/// Skeleton: typical vertebral level height (body plus disc), mm, used
+/// when the density profile shows no period (thoracic 20-28 mm, lumbar
+/// 32-38 mm: Panjabi et al., Spine 1991 and 1992).
+pub const SPINE_LEVEL_MM: f64 = 25.0;
+
+/// Skeleton: CT above this is cortical or dense trabecular bone when
+/// tracing ribs (rib cortex 700-1500 HU; partial volume of 6-10 mm ribs
+/// on 5-8 mm slices still exceeds it; costal cartilage 80-150 HU stays
+/// below, calcified cartilage above 250 HU may join).
+pub const RIB_BONE_HU: i16 = 200;
+
+/// Skeleton: CT above this is included in a bone's mask once the bone is
+/// found (marrow of ribs, sternum and scapula 100-300 HU).
+pub const BONE_MASK_HU: i16 = 150;
+
+/// Skeleton: band of distances beyond the vertebral body's lateral edge
+/// (mm) where a rib's height is read for numbering: just lateral to the
+/// costotransverse joint (transverse processes reach 10-20 mm beyond the
+/// body's edge; the rib angle, where the rib turns down, lies 40-60 mm
+/// from the midline lower in the chest: Gray's Anatomy, 42nd ed.).
+pub const RIB_TUBERCLE_BAND_MM: (f64, f64) = (16.0, 30.0);
+
+/// Skeleton: a bony piece within this distance (mm) of a traced rib on the
+/// same side continues it (ribs cut into pieces by thick slices or
+/// fractures; intercostal spaces are wider, 10-20 mm).
+pub const RIB_LINK_MM: f64 = 9.0;
+
+/// Skeleton: greatest craniocaudal extent (mm) of a traced piece taken as
+/// the first rib. The first rib is short and nearly flat: from its head at
+/// T1 to its cartilage at the manubrium, whose upper border lies at the
+/// T2-T3 disc, it drops about one to two levels (20-50 mm; Gray's
+/// Anatomy, 42nd ed., ch. 53). A taller piece is ribs fused with the
+/// shoulder girdle on the tracing grid.
+pub const RIB1_MAX_HEIGHT_MM: f64 = 100.0;
+
+/// Skeleton: on slices at least this thick (mm) the disc profile is
+/// sampled too coarsely for partial-volume dips to be told from discs,
+/// so consecutive discs must lie at least
+/// [`SPINE_THICK_MIN_GAP`] of the level period apart.
+pub const SPINE_THICK_SLICE_MM: f64 = 5.0;
+
+/// Skeleton: least spacing of consecutive discs on thick slices, as a
+/// share of the column's level period (adjacent thoracic levels differ
+/// by under 15% in height: Panjabi et al., Spine 1991).
+pub const SPINE_THICK_MIN_GAP: f64 = 0.75;
+
+/// Lung envelope: soft-tissue density of dense intrapulmonary disease
+/// brought into the lung (consolidation from about -300 HU, masses 20-60
+/// HU, calcified parts up to a few hundred HU; bone above).
+pub const LESION_HU: (i16, i16) = (-400, 250);
+
+/// Lung envelope: fat (-190 to -30 HU is the usual fat window; its dense
+/// end is left to partial volume), never part of the lung.
+pub const FAT_HU: (i16, i16) = (-190, -60);
+
+/// Lung envelope and chest wall: cortical and dense trabecular bone lies
+/// above this (ribs 300-1500 HU).
+pub const BONE_MIN_HU: i16 = 300;
+
+/// Lung envelope: a convex-hull edge whose outward normal is within 60
+/// degrees of the medial direction faces the mediastinum (cardiac and
+/// hilar impressions), not the costal pleura.
+pub const MEDIASTINAL_FACE_COS: f64 = 0.5;
+
+/// Lung envelope: deepest concavity filled, mm (a mass up to about 6 cm
+/// against the chest wall; deeper hollows are anatomy).
+pub const ENVELOPE_MAX_DEPTH_MM: f64 = 60.0;
+
+/// Lung envelope: a concavity shallower than this is rib impression or
+/// pleura, not disease, mm.
+pub const ENVELOPE_MIN_DEPTH_MM: f64 = 4.0;
+
+/// Lung envelope: smallest dense concavity filled, mm^2 per slice (a 6 mm
+/// juxtapleural nodule).
+pub const ENVELOPE_MIN_AREA_MM2: f64 = 25.0;
+
+/// Sternum: largest distance (mm) of sternal bone from the trunk's midline
+/// (manubrium up to 55-60 mm wide at the clavicular notches: Selthofer et
+/// al., Coll Antropol 2006; clavicular heads lie further out).
+pub const STERNUM_HALF_WIDTH_MM: f64 = 30.0;
+
+/// Sternum: the sternum lies within this fraction of the chest's
+/// anteroposterior depth from the front skin (subcutaneous tissue and
+/// pectoral fascia over it are 5-40 mm; the chest is 180-300 mm deep).
+pub const STERNUM_DEPTH_FRACTION: f64 = 0.3;
+
+/// Shoulder: girdle bone in front of this fraction of the chest's depth
+/// (from the front) is clavicle, behind it scapula (the clavicle lies on
+/// the anterior chest wall, the scapula on the posterior; the acromion
+/// meets the clavicle at the lateral edge near mid-depth).
+pub const CLAVICLE_MAX_FRACTION: f64 = 0.42;
+
+/// Shoulder: bone thicker than this radius (mm) next to the scapula is the
+/// humerus (humeral head radius 20-25 mm, shaft 10-13 mm: Boileau &
+/// Walch, JBJS Br 1997); the scapular blade and clavicle are thinner.
+pub const HUMERUS_MIN_RADIUS_MM: f64 = 9.5;
+
+/// Ribs: in the upper chest, bone farther than this (mm, in the axial
+/// plane) from the lungs is shoulder girdle, not rib (the rib's inner
+/// cortex lies 2-5 mm outside the pleura and ribs are 5-10 mm thick; the
+/// scapula lies outside the cage beyond the serratus and subscapularis).
+pub const RIB_SHELL_MM: f32 = 14.0;
+
+/// Ribs: bone within this distance (mm) beyond the vertebral body's
+/// lateral edge is kept whatever its distance from the lungs (rib heads
+/// and necks, the first rib's neck above the apex); the scapula's medial
+/// border lies 50-70 mm from the midline (Gray's Anatomy, 42nd ed.).
+pub const RIB_PARAVERTEBRAL_MM: f64 = 30.0;
+
+/// Lobes: spacing of the working grid, mm (fissures are 1-2 mm thick
+/// sheets; a 1.5 mm grid keeps them while costing a tenth of the scan).
+pub const LOBE_GRID_MM: f64 = 1.5;
+
+/// Lobes: fissure voxels are darker than this on the working grid (a
+/// fissure is -800 to -600 HU after partial volume; vessels and walls it
+/// must not be confused with are brighter).
+pub const FISSURE_MAX_HU: f32 = -450.0;
+
+/// Lobes: the oblique fissure leaves the posterior chest wall at about the
+/// T4-T5 level (Gray's Anatomy; Netter plate 196), about three tenths of
+/// the lung's height below the apex.
+pub const OBLIQUE_POSTERIOR_DROP: f64 = 0.3;
+
+/// Lobes: a fissure whose fitted surface lies on a visible sheet over at
+/// least this share of the lung is reported complete (fissures are
+/// anatomically complete in about a third to a half of lungs; Raasch et
+/// al., Radiology 1993, report completeness by visible extent too).
+pub const FISSURE_COMPLETE_SHARE: f64 = 0.8;
+
+/// Lobes: below this visible share a fissure is reported as not seen.
+pub const FISSURE_SEEN_SHARE: f64 = 0.2;
+
+/// Lobes: a sheet voxel counts for a fissure when its normal is within
+/// this angle of the expected fissure's (the prior is right to about 20
+/// degrees; vessel-wall responses point anywhere).
+pub const FISSURE_MAX_ANGLE_DEG: f64 = 35.0;
+
+/// Lobes: smallest connected sheet taken as fissure, mm^2 of projected
+/// area (fissure candidates are filtered by size as in van Rikxoort et
+/// al., Med Phys 2009; vessel-wall fragments are smaller).
+pub const FISSURE_MIN_AREA_MM2: f64 = 150.0;
+
+/// Ribs: bone that holds a ball of this radius (mm) is thicker than any
+/// rib (rib sections 5-8 mm by 10-15 mm: Mohr et al., Clin Anat 2007,
+/// seen up to 1.5 mm thicker on the 2x coarser tracing grid) and belongs
+/// to the humerus, glenoid, clavicle or sternum.
+pub const RIB_MAX_RADIUS_MM: f64 = 6.5;
+
+/// Lobes: smoothing of the vessel density whose minimum marks a fissure
+/// that is not seen, mm (vessels do not cross fissures: the parenchyma
+/// within a few mm of a fissure holds only small peripheral vessels;
+/// Lassen et al., IEEE TMI 2013, use a vessel-distance cost on this scale).
+pub const VESSEL_GAP_SIGMA_MM: f64 = 3.0;
+
+/// Lobes: a vessel-free plane counts only where it runs through at least
+/// this share of the lung's columns (the horizontal fissure spans the
+/// anterior third to half of the right lung's footprint).
+pub const VESSEL_GAP_MIN_SHARE: f64 = 0.15;
+
+/// Lobes: a vessel-free plane stands for a fissure only when its vessel
+/// density is at most this share of the anatomical prior's (a fissure
+/// leaves a band nearly free of vessels; on thick or noisy slices the
+/// density varies by less than this anywhere).
+pub const VESSEL_GAP_CONTRAST: f64 = 0.5;
+
+/// Lobes: a fissure plane found by the search replaces the anatomical
+/// prior only when its sheets cover at least this share of the lung's
+/// columns (at threshold strength); fewer sheets are noise.
+pub const FISSURE_MIN_SUPPORT: f64 = 0.05;
+
+/// Bronchi: the lumen threshold lies this far below the lung parenchyma's
+/// median density (parenchyma -900 to -800 HU; lumen partial volume in
+/// small bronchi sits between lumen and parenchyma).
+pub const BRONCHI_THRESHOLD_MARGIN_HU: i16 = 60;
+
+/// Bronchi: bounds of the lumen threshold, HU (-980 keeps emphysematous
+/// lungs from being flooded; -880 is the usual upper end of airway
+/// region growing, e.g. Tschirren et al., IEEE TMI 2005).
+pub const BRONCHI_THRESHOLD_HU: (i16, i16) = (-980, -880);
+
+/// Bronchi: a wave front more than this many times its branch's recent
+/// fronts (plus a few voxels) has leaked into the parenchyma (leak
+/// detection by front growth, Schlathoelter et al., SPIE 2002).
+pub const BRONCHI_LEAK_RATIO: f64 = 2.5;
+
+/// Bronchi: a front larger than this (mm^2 of cross-section) is a leak
+/// (the trachea, the widest airway, is under 6 cm^2: Breatnach et al.,
+/// AJR 1984).
+pub const BRONCHI_MAX_FRONT_MM2: f64 = 700.0;
+
+/// Bronchi: a front smaller than this cross-section (mm^2; a lumen of 1.6
+/// mm diameter, below what CT resolves as a bronchus) is noise.
+pub const BRONCHI_MIN_FRONT_MM2: f64 = 2.0;
+
+/// Skeleton: bone is looked for at least this far (mm) inside the skin;
+/// sharp reconstruction kernels overshoot at the air-skin edge and make a
+/// bright rim there (the thinnest subcutaneous cover of ribs, sternum and
+/// scapula is still 5 mm or more of skin and fat).
+pub const SKIN_MARGIN_MM: f64 = 4.0;
+
+/// Sternum: in-plane opening radius (mm) that removes thin bright lines
+/// (edge overshoot, pericardial or cartilage calcification) but keeps the
+/// sternum (at least 8 mm thick: Selthofer et al., Coll Antropol 2006).
+pub const STERNUM_OPEN_MM: f64 = 1.5;
+
+// Mediastinum and upper abdomen (heart.rs, aorta.rs, abdomen.rs).
+
+/// Aorta: the descending aorta's centre moves less than this (mm, in the
+/// axial plane) between seed slices 10 mm apart (it runs nearly straight
+/// down beside the spine; tortuous aortas drift a few mm per cm).
+pub const SEED_DRIFT_MM: f64 = 12.0;
+/// Aorta: the descending aorta's fitted radius changes less than this
+/// (mm) between seed slices (it tapers about 1 mm per 10 cm: Hager et
+/// al., J Vasc Surg 2002; fits vary by a step or two).
+pub const SEED_DR_MM: f64 = 4.0;
+/// Aorta: a tracked cross-section smaller than this factor of the seed's
+/// radius has left the aorta for a supra-aortic branch (subclavian and
+/// common carotid arteries are 3-5 mm in radius against the aorta's
+/// 10-16 mm: Hager et al., J Vasc Surg 2002).
+pub const AORTA_BRANCH_SHRINK: f64 = 0.65;
+/// Aorta: below the seed the descending aorta keeps at least this factor
+/// of the seed's radius (it narrows from about 13 to 11 mm in radius
+/// between the mid-thorax and the hiatus: Hager et al., J Vasc Surg 2002).
+pub const AORTA_TAPER: f64 = 0.8;
+/// Aorta: at most this share of the ring around a descending-aorta
+/// candidate is bone (the aorta lies against the left front of the
+/// vertebral body, a quarter of its circumference at most; the spinal
+/// canal, also round and fluid-filled, is walled by bone all round).
+pub const AORTA_MAX_BONE_SHARE: f64 = 0.4;
+/// Aorta: the ascending aorta is at least this factor of the descending
+/// aorta's radius (ascending 30-37 mm across, mid-descending 24-29 mm:
+/// Hager et al., J Vasc Surg 2002), while the SVC beside it is smaller
+/// (about 20 mm across).
+pub const ASCENDING_MIN_RATIO: f64 = 1.0;
+/// Aorta: a cross-section tracked over the arch and down the ascending
+/// aorta larger than this factor of the descending seed's radius has run
+/// into the heart or a mass (the ascending aorta is at most about 1.4
+/// times the mid-descending diameter: 30-37 against 24-29 mm, Hager et
+/// al., J Vasc Surg 2002; the sinus of Valsalva, wider still, is the
+/// root, where the heart begins).
+pub const ARCH_MAX_GROWTH: f64 = 1.5;
+/// Aorta: an arch track has reached the ascending aorta when it comes
+/// down at least this far (mm) below its highest point (the arch apex
+/// lies 40-60 mm above the aortic root: Redheuil et al., JACC 2011 report
+/// arch heights of 30-45 mm above the pulmonary-artery level).
+pub const ARCH_MIN_DESCENT_MM: f64 = 30.0;
+/// Aorta: the ascending aorta lies at least this far (mm) in front of the
+/// top of the descending aorta (the arch spans 50-80 mm front to back in
+/// adults: arch width, Redheuil et al., JACC 2011).
+pub const ARCH_MIN_DEPTH_MM: f64 = 20.0;
+/// Aorta: a gap (mm, wall to wall) between the ascending aorta tracked
+/// upwards and the top of the descending aorta that is closed with a
+/// straight tube; longer gaps are left open rather than guessed (two
+/// tracking steps of 4 mm, the most the tracker may miss).
+pub const ARCH_MAX_GAP_MM: f64 = 8.0;
+/// Aorta: arch tracks are started from (every other one of) this many
+/// of the highest descending cross-sections, 4 mm apart: the top 8 cm,
+/// which may hold the left subclavian artery (it continues the descending
+/// aorta's vertical course for 4-6 cm above the arch before leaving the
+/// mediastinum) above the junction with the arch.
+pub const ARCH_START_STEPS: usize = 20;
+
+/// Heart: opening radius that parts the heart from chest wall, vessels and
+/// oesophagus (their contacts are a few mm; the heart is 80-120 mm across).
+pub const HEART_OPEN_MM: f64 = 7.0;
+/// Heart: soft tissue (blood, myocardium) is above this on the smoothed work
+/// grid: halfway between myocardium (~40 HU) and fat (~-100 HU).
+pub const HEART_MIN_HU: f32 = -30.0;
+/// Heart: above this a voxel is bone (trabecular bone of the spine is 100-300
+/// HU), not heart; calcium inside the outline is filled back in.
+pub const HEART_MAX_HU: f32 = 140.0;
+/// Heart: epicardial fat lies within this distance of the myocardium, mm
+/// (epicardial fat thickness 1-15 mm: Iacobellis, Nat Rev Endocrinol 2015).
+pub const SAC_FAT_MM: f64 = 9.0;
+/// Heart: the densest epicardial fat is below [`HEART_MIN_HU`]; this is
+/// its low end (adipose tissue -190..-30 HU: Yoshizumi et al., Radiology
+/// 1999).
+pub const SAC_FAT_MIN_HU: f32 = -190.0;
+/// Heart: tissue with lung this close above it (mm) lies under a lung
+/// base, i.e. under the diaphragm (the diaphragm is 2-5 mm thick and the
+/// costophrenic recesses reach down beside the liver and spleen).
+pub const SUBPHRENIC_MM: f64 = 16.0;
+/// Heart: the heart's opened soft tissue holds a ball of at least this
+/// radius, mm (the cardiac mass is 80-120 mm across in adults; a small
+/// heart of 300 mL is still about 40 mm thick where the ventricles meet).
+pub const HEART_MIN_DEPTH_MM: f64 = 18.0;
+/// Heart: the top of the aortic arch lies at least this far below the
+/// lung apices (the arch tops out at T3-T4, the apices rise above the
+/// first rib at T1; 30-60 mm), or the aorta's arch is not trusted.
+pub const ARCH_BELOW_APEX_MM: f64 = 15.0;
+/// Heart: the heart's centre lies within this share of the lungs' height
+/// above their lowest point (the posterior costophrenic recesses reach
+/// 40-80 mm below the cardiac base; the centre is at about T8, a third
+/// of the way up the lungs).
+pub const HEART_CENTRE_SHARE: (f64, f64) = (0.12, 0.6);
+/// Heart: the heart's seed has no lung above it within this distance, mm
+/// (the liver dome and spleen rise 20-50 mm into the lung bases and are
+/// roofed by lung; above the heart's centre lie its base, the left
+/// atrium and the great vessels).
+pub const SEED_CLEAR_ABOVE_MM: f64 = 50.0;
+/// Heart: a heart smaller than this (mL) is not believed (adult heart
+/// volume on CT 400-1100 mL: Stolzmann et al., Eur Radiol 2008).
+pub const HEART_MIN_ML: f64 = 150.0;
+/// Heart: a heart larger than this (mL) has leaked into its neighbours.
+pub const HEART_MAX_ML: f64 = 2000.0;
+
+/// Liver: half-width of the liver's HU band around its own median (liver
+/// parenchyma varies about 10 HU at 5 mm; vessels without contrast are
+/// 10-20 HU below it; steatosis moves the median, not the width).
+pub const LIVER_BAND_HU: f32 = 22.0;
+/// Liver: opening radius parting the liver from its neighbours (diaphragm
+/// 2-5 mm, intercostal muscle and stomach wall 3-5 mm thick), mm.
+pub const LIVER_OPEN_MM: f64 = 5.0;
+/// Liver: a liver part smaller than this (mL) counts as not in view.
+pub const LIVER_MIN_ML: f64 = 20.0;
+/// Spleen: HU range on non-contrast CT (about 45-50 HU: Boyce et al.,
+/// AJR 2010).
+pub const SPLEEN_HU: (f32, f32) = (25.0, 75.0);
+/// Stomach: gas is below this HU (air -1000; partial volume at the wall).
+pub const GAS_MAX_HU: f32 = -500.0;
+/// Abdomen: smallest spleen or stomach part reported, mL (smaller is "not
+/// in field of view").
+pub const ORGAN_MIN_ML: f64 = 15.0;
+
+/// Aorta: length of the root (annulus, sinuses and sinotubular junction)
+/// at the bottom of the ascending aorta, mm (sinus height about 20 mm in
+/// adults: Vriz et al., Am J Cardiol 2013).
+pub const AORTIC_ROOT_MM: f64 = 20.0;

@@ -3,11 +3,31 @@
 //! shared/design/FINDINGS-JSON.md and landmarks, and says "not in field of
 //! view" (an absent artefact with that reason) rather than guessing.
 
+pub mod abdomen;
 pub mod airways;
+pub mod aorta;
 pub mod body;
+pub mod bronchial_labels;
+pub mod bronchial_tree;
 pub mod constants;
+pub mod esophagus;
+pub mod fissures;
+pub mod heart;
+pub mod lobes;
+pub mod lung_envelope;
 pub mod lungs;
+pub mod medgrid;
+pub mod regions;
+pub mod ribs;
+mod ribs_detect;
+pub mod shoulder;
+mod skeleton;
+pub mod spine;
+mod spine_track;
+pub mod sternum;
+pub mod tubes;
 mod util;
+pub mod vessels;
 
 use std::sync::Arc;
 
@@ -18,6 +38,17 @@ pub fn units() -> Vec<Arc<dyn Aisu>> {
     vec![
         Arc::new(body::Body::default()),
         Arc::new(airways::Airways::default()),
+        Arc::new(bronchial_tree::Bronchi::default()),
         Arc::new(lungs::Lungs::default()),
+        Arc::new(lobes::Lobes::default()),
+        Arc::new(aorta::Aorta::default()),
+        Arc::new(vessels::GreatVessels::default()),
+        Arc::new(heart::Heart::default()),
+        Arc::new(esophagus::Esophagus::default()),
+        Arc::new(abdomen::Abdomen::default()),
+        Arc::new(spine::Spine::default()),
+        Arc::new(ribs::Ribs::default()),
+        Arc::new(sternum::Sternum::default()),
+        Arc::new(shoulder::Shoulder::default()),
     ]
 }

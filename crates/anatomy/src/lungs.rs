@@ -1,18 +1,32 @@
-//! `airad.lungs`: the right and left lungs.
+//! `airad.lungs`: the right and left lungs, lesions inside them included.
 //!
-//! Method (after Hu, Hoffman & Reinhardt, IEEE TMI 2001): aerated voxels
-//! inside the body, minus the trachea and main bronchi; the two lungs are
-//! the largest components on either side of the midline (joined lungs,
-//! touching at a junction line or through bronchi, are parted by
-//! erosion); vessels and airways inside each lung are brought in by
-//! filling holes slice by slice. A lung with less than
-//! [`LUNG_MIN_ML`] of air is reported absent, with the reason.
+//! Method:
+//! 1. Aerated lung (after Hu, Hoffman & Reinhardt, IEEE TMI 2001): voxels
+//!    below [`LUNG_MAX_HU`] inside the body, minus the trachea and the
+//!    bronchi, in the body's bounding box. The two lungs are the largest
+//!    components on either side of the midline; joined lungs (touching at
+//!    a junction line, or through small airways) are parted by erosion on
+//!    a coarse grid. Vessels and airways inside each lung are brought in by
+//!    filling holes slice by slice. A lung with less than [`LUNG_MIN_ML`]
+//!    of air is reported absent, with the reason.
+//! 2. The lung envelope ([`crate::lung_envelope`]): dense disease against
+//!    the chest wall (masses, consolidation, nodules) leaves a concavity
+//!    in the aerated lung's outline; per slice, concavities under the
+//!    costal side of the convex hull are filled with their dense content,
+//!    in the spirit of adaptive border marching (Pu et al., Comput Med
+//!    Imaging Graph 2008), while the mediastinal side, bone and fat are
+//!    left out and fluid below the lung (subdiaphragmatic) is not taken.
 
 use aisu::{Aisu, AisuError, Context, Manifest, Mask};
 use volume::{Connectivity, Volume, label_components};
 
-use crate::constants::{LUNG_MAX_HU, LUNG_MIN_ML, LUNG_SPLIT_RADII_MM, LUNG_SPLIT_SHARE};
-use crate::util::{err, keep_label};
+use crate::constants::{
+    LUNG_JUNCTION_BAND_MM, LUNG_MAX_HU, LUNG_MIN_ML, LUNG_SPLIT_RADII_MM, LUNG_SPLIT_SHARE,
+};
+use crate::regions::{
+    IndexBox, coarse_geometry, crop, crop_mask, downsample_majority, embed, fail,
+};
+use crate::util::keep_label;
 
 /// The lungs unit.
 pub struct Lungs {
@@ -25,7 +39,7 @@ impl Default for Lungs {
             manifest: Manifest::new(
                 "airad.lungs",
                 env!("CARGO_PKG_VERSION"),
-                "Right and left lungs (aerated lung, vessels and airways inside)",
+                "Right and left lungs (aerated lung, vessels, airways and lesions inside)",
             )
             .requires(&["mask:body"])
             .optional(&["mask:trachea", "mask:bronchi"])
@@ -52,7 +66,7 @@ impl Aisu for Lungs {
             ("mask:lung_left", lungs.left),
         ] {
             match lung {
-                Some(l) => ctx.put_mask(name, Mask::from_volume(&l))?,
+                Some(l) => ctx.put_mask(name, l)?,
                 None => ctx.absent(name, "no aerated lung on this side in the field of view")?,
             }
         }
@@ -60,12 +74,12 @@ impl Aisu for Lungs {
     }
 }
 
-/// Both lungs (either may be absent).
+/// Both lungs (either may be absent), on the CT grid.
 pub struct LungSegmentation {
     /// The patient's right lung (-x side in LPS).
-    pub right: Option<Volume<bool>>,
+    pub right: Option<Mask>,
     /// The patient's left lung.
-    pub left: Option<Volume<bool>>,
+    pub left: Option<Mask>,
 }
 
 /// Segments the lungs.
@@ -74,41 +88,57 @@ pub fn segment_lungs(
     body: &Mask,
     airways: &[&Mask],
 ) -> Result<LungSegmentation, AisuError> {
-    let g = *ct.geometry();
-    let [nx, ny, _] = ct.dims();
-    let values = ct.as_slice();
-    let mut air = Volume::filled(g, false);
-    {
+    let full = *ct.geometry();
+    let none = LungSegmentation {
+        right: None,
+        left: None,
+    };
+    let Some(b) = IndexBox::of_mask(body) else {
+        return Ok(none);
+    };
+    let hu = crop(ct, &b)?;
+    let inside = crop_mask(body, &full, &b)?;
+    let g = *hu.geometry();
+    let mut air = inside.clone();
+    for (a, v) in air.as_slice_mut().iter_mut().zip(hu.as_slice()) {
+        *a = *a && *v < LUNG_MAX_HU;
+    }
+    for airway in airways {
         let a = air.as_slice_mut();
-        body.for_each(|x, y, z| {
-            let i = x + nx * (y + ny * z);
-            a[i] = values[i] < LUNG_MAX_HU;
+        let [dx, dy, _] = g.dims;
+        airway.for_each(|x, y, z| {
+            if (0..3).all(|k| [x, y, z][k] >= b.lo[k] && [x, y, z][k] <= b.hi[k]) {
+                a[(x - b.lo[0]) + dx * ((y - b.lo[1]) + dy * (z - b.lo[2]))] = false;
+            }
         });
-        for airway in airways {
-            airway.for_each(|x, y, z| a[x + nx * (y + ny * z)] = false);
-        }
     }
     // The body's midline, as an LPS x coordinate.
     let midline = body.centroid_lps().map(|c| c[0]).unwrap_or(0.0);
     let voxel_ml = g.voxel_volume_mm3() / 1000.0;
     let min_voxels = (LUNG_MIN_ML / voxel_ml) as usize;
-    let mut parts = label_components(&air, Connectivity::Six).map_err(err)?;
+    let mut parts = label_components(&air, Connectivity::Six).map_err(fail)?;
     parts.relabel_by_size();
     let largest = parts.stats.first().map(|s| s.voxel_count).unwrap_or(0);
     if largest < min_voxels {
-        return Ok(LungSegmentation {
-            right: None,
-            left: None,
-        });
+        return Ok(none);
     }
     let first = keep_label(&parts.labels, 1);
     let (right_share, left_share) = side_shares(&first, midline);
     let (mut right, mut left) = if right_share > LUNG_SPLIT_SHARE && left_share > LUNG_SPLIT_SHARE {
-        // One component holds both lungs: part it by erosion.
-        split_by_erosion(&first, midline)?
+        // One component holds both lungs: part it by erosion, or, when
+        // they meet along a broad front that no erosion parts, along the
+        // junction line slice by slice.
+        match split_by_erosion(&first, midline)? {
+            (Some(r), Some(l)) => (Some(r), Some(l)),
+            _ => {
+                let (r, l) = split_by_junction(&first, &hu, midline);
+                (Some(r), Some(l))
+            }
+        }
     } else {
         (None, None)
     };
+    drop(first);
     if right.is_none() && left.is_none() {
         // The largest component on each side of the midline, if big
         // enough; gas below the lungs (stomach, bowel) is smaller.
@@ -129,36 +159,106 @@ pub fn segment_lungs(
             }
         }
     }
-    let finish = |lung: Option<Volume<bool>>| -> Result<Option<Volume<bool>>, AisuError> {
-        match lung {
-            Some(l) if crate::util::count(&l) >= min_voxels => {
-                volume::fill_holes_slicewise(&l).map(Some).map_err(err)
-            }
-            _ => Ok(None),
-        }
+    drop(parts);
+    let mut out = Vec::new();
+    for (lung, other) in [(&right, &left), (&left, &right)] {
+        out.push(match lung {
+            Some(l) if crate::util::count(l) >= min_voxels => Some(finish_lung(
+                l,
+                other.as_ref(),
+                &hu,
+                &inside,
+                midline,
+                &full,
+                &b,
+            )?),
+            _ => None,
+        });
+    }
+    let left = out.pop().flatten();
+    let right = out.pop().flatten();
+    Ok(LungSegmentation { right, left })
+}
+
+/// Fills one lung's holes and dense concavities inside its own bounding
+/// box, and puts it on the CT grid.
+fn finish_lung(
+    lung: &Volume<bool>,
+    other: Option<&Volume<bool>>,
+    hu: &Volume<i16>,
+    body: &Volume<bool>,
+    midline: f64,
+    full: &volume::Geometry,
+    b: &IndexBox,
+) -> Result<Mask, AisuError> {
+    let Some(own) = bbox(lung) else {
+        return Ok(Mask::empty(*full));
     };
-    Ok(LungSegmentation {
-        right: finish(right)?,
-        left: finish(left)?,
-    })
+    let l = crop(lung, &own)?;
+    let filled = volume::fill_holes_slicewise(&l).map_err(fail)?;
+    let other = other.map(|o| crop(o, &own)).transpose()?;
+    let grown = crate::lung_envelope::envelope(
+        &filled,
+        other.as_ref(),
+        &crop(hu, &own)?,
+        &crop(body, &own)?,
+        midline,
+    )?;
+    let grown = volume::fill_holes_slicewise(&grown).map_err(fail)?;
+    let at = IndexBox {
+        lo: [
+            b.lo[0] + own.lo[0],
+            b.lo[1] + own.lo[1],
+            b.lo[2] + own.lo[2],
+        ],
+        hi: [
+            b.lo[0] + own.hi[0],
+            b.lo[1] + own.hi[1],
+            b.lo[2] + own.hi[2],
+        ],
+    };
+    Ok(embed(&grown, full, &at))
+}
+
+/// Index bounding box of the set voxels of a volume.
+fn bbox(mask: &Volume<bool>) -> Option<IndexBox> {
+    let [nx, ny, _] = mask.dims();
+    let mut lo = [usize::MAX; 3];
+    let mut hi = [0usize; 3];
+    for (i, v) in mask.as_slice().iter().enumerate() {
+        if *v {
+            let p = [i % nx, (i / nx) % ny, i / (nx * ny)];
+            for a in 0..3 {
+                lo[a] = lo[a].min(p[a]);
+                hi[a] = hi[a].max(p[a]);
+            }
+        }
+    }
+    (lo[0] != usize::MAX).then_some(IndexBox { lo, hi })
 }
 
 /// Fractions of a mask's voxels right and left of an LPS x midline.
 fn side_shares(mask: &Volume<bool>, midline: f64) -> (f64, f64) {
     let g = mask.geometry();
-    let [nx, ny, _] = g.dims;
+    let [nx, _, _] = g.dims;
+    // The LPS x of each column (axial slices are not tilted in practice;
+    // the row and slice offsets are added exactly below).
     let (mut r, mut l) = (0usize, 0usize);
-    for (i, v) in mask.as_slice().iter().enumerate() {
-        if *v {
-            let p = g.index_to_lps([
-                (i % nx) as f64,
-                ((i / nx) % ny) as f64,
-                (i / (nx * ny)) as f64,
-            ]);
-            if p[0] > midline {
-                l += 1;
-            } else {
-                r += 1;
+    let data = mask.as_slice();
+    let [_, ny, nz] = g.dims;
+    for z in 0..nz {
+        for y in 0..ny {
+            let row = &data[nx * (y + ny * z)..nx * (y + ny * z + 1)];
+            let p0 = g.index_to_lps([0.0, y as f64, z as f64])[0];
+            let p1 = g.index_to_lps([1.0, y as f64, z as f64])[0] - p0;
+            for (x, v) in row.iter().enumerate() {
+                if *v {
+                    if p0 + p1 * x as f64 > midline {
+                        l += 1;
+                    } else {
+                        r += 1;
+                    }
+                }
             }
         }
     }
@@ -166,18 +266,33 @@ fn side_shares(mask: &Volume<bool>, midline: f64) -> (f64, f64) {
     (r as f64 / n, l as f64 / n)
 }
 
-/// Parts joined lungs: erodes with growing radii until two large pieces
-/// lie on either side of the midline, then gives every voxel of the
-/// joined mask to the piece whose grown-back region holds it (ties and
-/// orphans by side of the midline).
+/// Grid spacing on which joined lungs are parted, mm: coarse enough to be
+/// cheap, fine enough that a 4 mm erosion still parts a junction line.
+const SPLIT_GRID_MM: f64 = 3.0;
+
+/// Parts joined lungs: on a grid of about [`SPLIT_GRID_MM`], erodes with growing
+/// radii until two large pieces lie on either side of the midline, grows
+/// them back inside the joined mask, and gives every voxel of the joined
+/// mask to the piece that holds its coarse voxel (ties and orphans by side
+/// of the midline). Each side keeps its largest piece.
 #[allow(clippy::type_complexity)]
 fn split_by_erosion(
     joined: &Volume<bool>,
     midline: f64,
 ) -> Result<(Option<Volume<bool>>, Option<Volume<bool>>), AisuError> {
+    let g = *joined.geometry();
+    let s = g.spacing;
+    let factor = [
+        ((SPLIT_GRID_MM / s[0]).round() as usize).max(1),
+        ((SPLIT_GRID_MM / s[1]).round() as usize).max(1),
+        ((SPLIT_GRID_MM / s[2]).round() as usize).max(1),
+    ];
+    let coarse = downsample_majority(joined, factor)?;
+    let cg = coarse_geometry(&g, factor);
+    let depth = volume::distance_to_background(&coarse);
     for radius in LUNG_SPLIT_RADII_MM {
-        let eroded = volume::erode(joined, radius).map_err(err)?;
-        let mut parts = label_components(&eroded, Connectivity::Six).map_err(err)?;
+        let core = depth.map(|d| f64::from(*d) > radius);
+        let mut parts = label_components(&core, Connectivity::Six).map_err(fail)?;
         parts.relabel_by_size();
         if parts.len() < 2 {
             continue;
@@ -188,37 +303,128 @@ fn split_by_erosion(
         if !(opposite && b.voxel_count as f64 > 0.15 * total as f64) {
             continue;
         }
-        let grow = |label: u32| -> Result<Volume<bool>, AisuError> {
-            let seed = keep_label(&parts.labels, label);
-            let grown = volume::dilate(&seed, radius + 2.0 * joined.spacing()[0]).map_err(err)?;
-            Ok(crate::util::and(&grown, joined))
-        };
-        let (ga, gb) = (grow(a.label)?, grow(b.label)?);
-        let g = *joined.geometry();
-        let [nx, ny, _] = g.dims;
+        // Grow both cores back through the joined mask, breadth first.
+        let owner = grow_seeds(&coarse, &parts.labels, [a.label, b.label]);
+        let a_is_left = a.centroid_lps[0] > midline;
+        let [nx, ny, nz] = g.dims;
+        let [cx, cy, _] = cg.dims;
         let mut right = Volume::filled(g, false);
         let mut left = Volume::filled(g, false);
-        let a_is_left = a.centroid_lps[0] > midline;
         {
             let (r, l) = (right.as_slice_mut(), left.as_slice_mut());
-            for (i, v) in joined.as_slice().iter().enumerate() {
-                if !*v {
+            let src = joined.as_slice();
+            for z in 0..nz {
+                for y in 0..ny {
+                    let p0 = g.index_to_lps([0.0, y as f64, z as f64])[0];
+                    let p1 = g.index_to_lps([1.0, y as f64, z as f64])[0] - p0;
+                    for x in 0..nx {
+                        let i = x + nx * (y + ny * z);
+                        if !src[i] {
+                            continue;
+                        }
+                        let c = [x / factor[0], y / factor[1], z / factor[2]];
+                        let o = match owner[c[0] + cx * (c[1] + cy * c[2])] {
+                            0 => neighbour_owner(&owner, cg.dims, c),
+                            o => o,
+                        };
+                        let to_left = match o {
+                            1 => a_is_left,
+                            2 => !a_is_left,
+                            _ => p0 + p1 * x as f64 > midline,
+                        };
+                        if to_left {
+                            l[i] = true;
+                        } else {
+                            r[i] = true;
+                        }
+                    }
+                }
+            }
+        }
+        return Ok((Some(right), Some(left)));
+    }
+    Ok((None, None))
+}
+
+/// Parts joined lungs along the junction line (after Hu, Hoffman &
+/// Reinhardt, IEEE TMI 2001): on each axial slice, the cheapest path from
+/// the front of the image to the back within [`LUNG_JUNCTION_BAND_MM`] of
+/// the midline, moving at most one column per row, where crossing lung
+/// costs more the darker it is (the junction line is denser than aerated
+/// lung) and crossing anything else is free. Voxels on the patient's right
+/// of the path go to the right lung, those on the left to the left lung;
+/// the path itself to neither, so the two stay apart.
+fn split_by_junction(
+    joined: &Volume<bool>,
+    hu: &Volume<i16>,
+    midline: f64,
+) -> (Volume<bool>, Volume<bool>) {
+    let g = *joined.geometry();
+    let [nx, ny, nz] = g.dims;
+    let mut right = Volume::filled(g, false);
+    let mut left = Volume::filled(g, false);
+    let src = joined.as_slice();
+    let values = hu.as_slice();
+    // Column step in LPS x (its sign says which way is the patient's left).
+    let dx_mm = g.index_to_lps([1.0, 0.0, 0.0])[0] - g.index_to_lps([0.0, 0.0, 0.0])[0];
+    let half_band = (LUNG_JUNCTION_BAND_MM / dx_mm.abs().max(1e-6)).round() as i64;
+    for z in 0..nz {
+        let plane = nx * ny * z;
+        if !src[plane..plane + nx * ny].iter().any(|v| *v) {
+            continue;
+        }
+        // The midline's column on this slice.
+        let origin = g.index_to_lps([0.0, 0.0, z as f64])[0];
+        let centre = ((midline - origin) / dx_mm).round() as i64;
+        let lo = (centre - half_band).clamp(0, nx as i64 - 1) as usize;
+        let hi = (centre + half_band).clamp(0, nx as i64 - 1) as usize;
+        let width = hi - lo + 1;
+        let cost = |x: usize, y: usize| -> f64 {
+            let i = x + nx * y + plane;
+            if src[i] {
+                1.0 + f64::from((LUNG_MAX_HU - values[i]).max(0)) / 100.0
+            } else {
+                0.0
+            }
+        };
+        // Dynamic programming over rows: best[y][k] = cheapest path to
+        // (lo + k, y); from[y][k] = the column it came from.
+        let mut best = vec![0.0f64; width];
+        let mut from = vec![0u32; width * ny];
+        for (k, b) in best.iter_mut().enumerate() {
+            *b = cost(lo + k, 0);
+        }
+        let mut next = vec![0.0f64; width];
+        for y in 1..ny {
+            for k in 0..width {
+                let mut choice = k;
+                for j in [k.saturating_sub(1), k + 1] {
+                    if j < width && best[j] < best[choice] {
+                        choice = j;
+                    }
+                }
+                next[k] = best[choice] + cost(lo + k, y);
+                from[k + width * y] = choice as u32;
+            }
+            std::mem::swap(&mut best, &mut next);
+        }
+        let mut k = (0..width)
+            .min_by(|a, b| best[*a].total_cmp(&best[*b]))
+            .unwrap_or(0);
+        let mut path = vec![0usize; ny];
+        for y in (0..ny).rev() {
+            path[y] = lo + k;
+            k = from[k + width * y] as usize;
+        }
+        let (r, l) = (right.as_slice_mut(), left.as_slice_mut());
+        for (y, &cut) in path.iter().enumerate() {
+            for x in 0..nx {
+                let i = x + nx * y + plane;
+                if !src[i] || x == cut {
                     continue;
                 }
-                let in_a = ga.as_slice()[i];
-                let in_b = gb.as_slice()[i];
-                let to_left = match (in_a, in_b) {
-                    (true, false) => a_is_left,
-                    (false, true) => !a_is_left,
-                    _ => {
-                        let p = g.index_to_lps([
-                            (i % nx) as f64,
-                            ((i / nx) % ny) as f64,
-                            (i / (nx * ny)) as f64,
-                        ]);
-                        p[0] > midline
-                    }
-                };
+                // LPS x grows to the patient's left.
+                let to_left = (x > cut) == (dx_mm > 0.0);
                 if to_left {
                     l[i] = true;
                 } else {
@@ -226,10 +432,80 @@ fn split_by_erosion(
                 }
             }
         }
-        // Keep each side's main piece (the split may leave crumbs).
-        let right = volume::keep_largest_components(&right, Connectivity::Six, 1).map_err(err)?;
-        let left = volume::keep_largest_components(&left, Connectivity::Six, 1).map_err(err)?;
-        return Ok((Some(right), Some(left)));
     }
-    Ok((None, None))
+    (right, left)
+}
+
+/// The owner most common among the 26 neighbours of coarse voxel `c`
+/// (0 when none is owned).
+fn neighbour_owner(owner: &[u8], dims: [usize; 3], c: [usize; 3]) -> u8 {
+    let mut votes = [0usize; 3];
+    for dz in -1i64..=1 {
+        for dy in -1i64..=1 {
+            for dx in -1i64..=1 {
+                let q = [c[0] as i64 + dx, c[1] as i64 + dy, c[2] as i64 + dz];
+                if (0..3).all(|a| q[a] >= 0 && q[a] < dims[a] as i64) {
+                    let j = q[0] as usize + dims[0] * (q[1] as usize + dims[1] * q[2] as usize);
+                    votes[owner[j] as usize] += 1;
+                }
+            }
+        }
+    }
+    if votes[1] == 0 && votes[2] == 0 {
+        0
+    } else if votes[1] >= votes[2] {
+        1
+    } else {
+        2
+    }
+}
+
+/// Multi-source breadth-first growth of two labelled seeds through a mask
+/// (6-connected): 1 for voxels reached first from `seeds[0]`, 2 from
+/// `seeds[1]`, 0 when unreached.
+fn grow_seeds(mask: &Volume<bool>, labels: &Volume<u32>, seeds: [u32; 2]) -> Vec<u8> {
+    let [nx, ny, nz] = mask.dims();
+    let m = mask.as_slice();
+    let mut owner = vec![0u8; m.len()];
+    let mut queue = std::collections::VecDeque::new();
+    for (i, l) in labels.as_slice().iter().enumerate() {
+        let o = if *l == seeds[0] {
+            1
+        } else if *l == seeds[1] {
+            2
+        } else {
+            continue;
+        };
+        owner[i] = o;
+        queue.push_back(i);
+    }
+    while let Some(i) = queue.pop_front() {
+        let (x, y, z) = (i % nx, (i / nx) % ny, i / (nx * ny));
+        let o = owner[i];
+        let mut visit = |j: usize| {
+            if m[j] && owner[j] == 0 {
+                owner[j] = o;
+                queue.push_back(j);
+            }
+        };
+        if x > 0 {
+            visit(i - 1);
+        }
+        if x + 1 < nx {
+            visit(i + 1);
+        }
+        if y > 0 {
+            visit(i - nx);
+        }
+        if y + 1 < ny {
+            visit(i + nx);
+        }
+        if z > 0 {
+            visit(i - nx * ny);
+        }
+        if z + 1 < nz {
+            visit(i + nx * ny);
+        }
+    }
+    owner
 }

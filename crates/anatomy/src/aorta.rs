@@ -1,0 +1,565 @@
+//! `airad.aorta`: the thoracic aorta (outer wall to outer wall), its
+//! centreline with radii and a segment name per point (root, ascending,
+//! arch, descending, hiatus), and landmarks.
+//!
+//! Method, for non-contrast CT (Kurugol et al., Med Phys 2015; Xie et al.,
+//! IEEE TMI 2014): the descending aorta is found as the best round
+//! soft-tissue disc (radius 8-20 mm) in the posterior mediastinum on
+//! mid-thoracic slices, left of or at the spine; from there the tube is
+//! tracked with cross-sections perpendicular to its course
+//! ([`crate::tubes::track`]) down to the hiatus and beyond while it stays
+//! round, and up over the arch and down the ascending aorta until it
+//! disappears into the heart at the root. When the upward track does not
+//! turn over the arch by itself (it may go on up the left subclavian
+//! artery), the arch is tracked from the top of the descending aorta in
+//! the directions it may leave it ([`track_arch`]); the ascending aorta
+//! found on its own is only a fallback, joined to the descending aorta
+//! when the gap is a step or two. The mask is the tube of the fitted
+//! radii, without lung. Segments follow the centreline's shape: the arch
+//! is the stretch around the highest point that runs more across than up;
+//! the root is the lowest 20 mm of the ascending aorta; the hiatus starts
+//! where the descending aorta leaves the lungs.
+
+use std::sync::Arc;
+
+use aisu::{Aisu, AisuError, Artefact, Centreline, Context, Landmarks, Manifest, Mask};
+
+use crate::constants::{
+    AORTA_BRANCH_SHRINK, AORTA_MAX_BONE_SHARE, AORTA_TAPER, AORTIC_ROOT_MM, ARCH_MAX_GAP_MM,
+    ARCH_MAX_GROWTH, ARCH_MIN_DEPTH_MM, ARCH_MIN_DESCENT_MM, ARCH_START_STEPS, ASCENDING_MIN_RATIO,
+    SEED_DR_MM, SEED_DRIFT_MM,
+};
+use crate::medgrid::{LungFacts, WorkGrid, thorax_grid, tube_volume};
+use crate::tubes::{Circle, TubeSpec, axial_circles, dist, normalize, smooth, track};
+
+/// Cross-section model of the aorta on non-contrast CT.
+pub const AORTA_SPEC: TubeSpec = TubeSpec {
+    r_range: (6.0, 30.0),
+    lumen: (-20.0, 130.0),
+    air_lumen: false,
+    outside_below: -50.0,
+    outside_above: 180.0,
+    min_score: 0.35,
+    step_mm: 4.0,
+    search_mm: 4.0,
+    max_dr: 1.5,
+};
+
+/// The aorta unit.
+pub struct Aorta {
+    manifest: Manifest,
+}
+
+impl Default for Aorta {
+    fn default() -> Self {
+        Aorta {
+            manifest: Manifest::new(
+                "airad.aorta",
+                env!("CARGO_PKG_VERSION"),
+                "Thoracic aorta: mask, centreline with radii and segments, landmarks",
+            )
+            .requires(&["mask:lung_right", "mask:lung_left", "mask:body"])
+            .produces(&["mask:aorta", "centreline:aorta", "landmarks:aorta"])
+            .resources(1, 800, 60.0),
+        }
+    }
+}
+
+impl Aisu for Aorta {
+    fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    fn run(&self, ctx: &mut Context<'_>) -> Result<(), AisuError> {
+        let ct = ctx.volume();
+        let right = ctx.mask("mask:lung_right")?;
+        let left = ctx.mask("mask:lung_left")?;
+        match segment_aorta(ct, &[&right, &left])? {
+            Some(a) => {
+                ctx.put_mask("mask:aorta", a.mask)?;
+                ctx.put(
+                    "centreline:aorta",
+                    Artefact::Centreline(Arc::new(a.centreline)),
+                )?;
+                ctx.put(
+                    "landmarks:aorta",
+                    Artefact::Landmarks(Arc::new(a.landmarks)),
+                )
+            }
+            None => {
+                let why = "no aorta found: no round soft-tissue tube beside the spine";
+                for name in ["mask:aorta", "centreline:aorta", "landmarks:aorta"] {
+                    ctx.absent(name, why)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The aorta as found.
+pub struct AortaSegmentation {
+    /// Outer wall to outer wall.
+    pub mask: Mask,
+    /// From the root (or the highest point found) down to the hiatus.
+    pub centreline: Centreline,
+    /// root, arch_apex, arch_start, arch_end, hiatus, end (those found).
+    pub landmarks: Landmarks,
+    /// The tracked cross-sections in work millimetres (root first).
+    pub path: Vec<Circle>,
+}
+
+/// Finds the descending aorta's seed on mid-thoracic slices: among the
+/// round soft-tissue discs of the posterior mediastinum, the one that
+/// recurs at the same place and size on the most slices (the descending
+/// aorta is a straight vertical tube over 15-20 cm; hilar vessels, nodes
+/// and the oesophagus are round over a few centimetres at most, or
+/// smaller), ties going to the better score.
+pub fn find_descending_seed(grid: &WorkGrid, facts: &LungFacts) -> Option<Circle> {
+    let (z0, z1) = facts.z_range;
+    let h = z1 - z0;
+    let s = grid.spacing();
+    let spec = TubeSpec {
+        r_range: (8.0, 20.0),
+        min_score: 0.45,
+        ..AORTA_SPEC
+    };
+    let mut found: Vec<Vec<Circle>> = Vec::new();
+    let mut z = z0 + 0.3 * h;
+    while z <= z0 + 0.62 * h {
+        let k = ((z / s[2]).round() as usize).min(grid.dims()[2] - 1);
+        if let Some((ya, yp)) = facts.y_extent[k] {
+            let roi = (
+                facts.mid_x - 35.0,
+                facts.mid_x + 60.0,
+                (ya + yp) / 2.0,
+                yp - 5.0,
+            );
+            found.push(
+                axial_circles(grid, None, &spec, k as f64 * s[2], roi)
+                    .into_iter()
+                    .filter(|c| {
+                        (0.0..=100.0).contains(&c.inner_hu)
+                            && !facts.is_lung(grid, c.c)
+                            && bone_share(grid, c) < AORTA_MAX_BONE_SHARE
+                    })
+                    .collect(),
+            );
+        }
+        z += 10.0_f64.max(s[2]);
+    }
+    most_recurrent(&found)
+}
+
+/// Segments the aorta; `Ok(None)` when it cannot be found.
+pub fn segment_aorta(
+    ct: &volume::Volume<i16>,
+    lungs: &[&Mask],
+) -> Result<Option<AortaSegmentation>, AisuError> {
+    let grid = thorax_grid(ct, lungs, 10.0, 80.0, 20.0, [1.5, 1.5, 2.5])?;
+    let Some(facts) = LungFacts::new(&grid, lungs) else {
+        return Ok(None);
+    };
+    let Some(seed) = find_descending_seed(&grid, &facts) else {
+        return Ok(None);
+    };
+    let stop_in_lung = |c: &Circle| facts.is_lung(&grid, c.c);
+    // Growth past these factors of the seed's radius means the tracker
+    // slid into the heart (or a mass); aneurysms grow more slowly.
+    let grown = |c: &Circle, base: f64, f: f64| c.r > f * base;
+    // Shrinking below this factor means it left the aorta for a branch
+    // (subclavian and carotid arteries are a third to half its radius).
+    let stop_desc =
+        |c: &Circle| stop_in_lung(c) || grown(c, seed.r, 1.6) || c.r < AORTA_BRANCH_SHRINK * seed.r;
+    let up = track(
+        &grid,
+        None,
+        &AORTA_SPEC,
+        &seed,
+        [0.0, 0.0, 1.0],
+        500.0,
+        &stop_desc,
+    );
+    // Downwards the aorta neither branches nor narrows much (about 1 mm
+    // per 10 cm); a fit that shrinks is a neighbour (left atrium,
+    // oesophagus) pressing on the ring, so the radius is held.
+    let down_spec = TubeSpec {
+        r_range: (AORTA_TAPER * seed.r, AORTA_SPEC.r_range.1),
+        ..AORTA_SPEC
+    };
+    let stop_down = |c: &Circle| stop_in_lung(c) || grown(c, seed.r, 1.6);
+    let down = track(
+        &grid,
+        None,
+        &down_spec,
+        &seed,
+        [0.0, 0.0, -1.0],
+        300.0,
+        &stop_down,
+    );
+    // The descending aorta from its highest point down.
+    let mut descending: Vec<Circle> = up.iter().rev().cloned().collect();
+    descending.push(seed);
+    descending.extend(down);
+    let top = (0..descending.len())
+        .max_by(|a, b| descending[*a].c[2].total_cmp(&descending[*b].c[2]))
+        .unwrap_or(0);
+    let came_down = descending[top].c[2] - descending[0].c[2] > 30.0;
+    let path = if came_down {
+        // The tracker went over the arch and down the ascending aorta.
+        descending
+    } else {
+        let desc = descending[top..].to_vec();
+        if let Some((k, arch)) = track_arch(&grid, &facts, &desc, seed.r) {
+            // The arch and ascending aorta as tracked, root first, then
+            // the descending aorta from where the arch left it.
+            let mut path: Vec<Circle> = arch.into_iter().rev().collect();
+            path.extend_from_slice(&desc[k..]);
+            path
+        } else {
+            // Find the ascending aorta on its own and track it up over
+            // the arch towards the descending aorta.
+            match find_ascending(&grid, &facts, &desc[0], seed.r) {
+                Some(asc_seed) => {
+                    let near_desc = |c: &Circle| {
+                        stop_in_lung(c) || desc.iter().take(8).any(|d| dist(d.c, c.c) < d.r + c.r)
+                    };
+                    let to_root = |c: &Circle| stop_in_lung(c) || grown(c, asc_seed.r, 1.25);
+                    let asc_down = track(
+                        &grid,
+                        None,
+                        &AORTA_SPEC,
+                        &asc_seed,
+                        [0.0, 0.0, -1.0],
+                        150.0,
+                        &to_root,
+                    );
+                    let asc_up = track(
+                        &grid,
+                        None,
+                        &AORTA_SPEC,
+                        &asc_seed,
+                        [0.0, 0.0, 1.0],
+                        150.0,
+                        &near_desc,
+                    );
+                    let mut path: Vec<Circle> = asc_down.into_iter().rev().collect();
+                    path.push(asc_seed);
+                    path.extend(asc_up);
+                    // Only a short gap (a step or two the fit lost) is
+                    // closed; a long one is left open rather than guessed.
+                    let gap = path
+                        .last()
+                        .map_or(f64::MAX, |a| dist(a.c, desc[0].c) - a.r - desc[0].r);
+                    if gap <= ARCH_MAX_GAP_MM {
+                        path.extend(desc);
+                        path
+                    } else {
+                        desc
+                    }
+                }
+                None => desc,
+            }
+        }
+    };
+    let mut path = path;
+    if path.len() < 6 {
+        return Ok(None);
+    }
+    smooth(&mut path, 1);
+    let segments = name_segments(&path, &grid, &facts);
+    let points: Vec<[f64; 3]> = path.iter().map(|c| grid.lps(c.c)).collect();
+    let radii: Vec<f64> = path.iter().map(|c| c.r).collect();
+    let values = ct.as_slice();
+    let g = *ct.geometry();
+    let [nx, ny, _] = g.dims;
+    let tube = tube_volume(&g, &points, &radii, |x, y, z| {
+        values[x + nx * (y + ny * z)] > -400
+    });
+    let mask = Mask::from_volume(&tube);
+    let mut landmarks = Landmarks::new();
+    let find = |name: &str| segments.iter().position(|s| s == name);
+    if let Some(i) = find("root").or_else(|| find("ascending")) {
+        landmarks.insert("root".into(), points[i]);
+    }
+    let apex = (0..path.len())
+        .max_by(|a, b| path[*a].c[2].total_cmp(&path[*b].c[2]))
+        .unwrap_or(0);
+    landmarks.insert("arch_apex".into(), points[apex]);
+    if let Some(i) = find("arch") {
+        landmarks.insert("arch_start".into(), points[i]);
+    }
+    if let Some(i) = segments.iter().rposition(|s| s == "arch") {
+        landmarks.insert("arch_end".into(), points[i]);
+    }
+    if let Some(i) = find("hiatus") {
+        landmarks.insert("hiatus".into(), points[i]);
+    }
+    if let Some(p) = points.last() {
+        landmarks.insert("end".into(), *p);
+    }
+    Ok(Some(AortaSegmentation {
+        mask,
+        centreline: Centreline {
+            points,
+            radii_mm: radii,
+            segments,
+        },
+        landmarks,
+        path,
+    }))
+}
+
+/// Share of an axial ring just outside a circle that is bone (the spinal
+/// canal is a round, vertical, fluid-filled tube walled by bone all round;
+/// the aorta touches the spine only on one side).
+fn bone_share(grid: &WorkGrid, c: &Circle) -> f64 {
+    let n = 24;
+    let r = c.r + 3.0;
+    let bone = (0..n)
+        .filter(|k| {
+            let t = *k as f64 * std::f64::consts::TAU / n as f64;
+            let v = grid.sample_mm([c.c[0] + r * t.cos(), c.c[1] + r * t.sin(), c.c[2]]);
+            v > AORTA_SPEC.outside_above
+        })
+        .count();
+    bone as f64 / n as f64
+}
+
+/// Finds the ascending aorta below the top of the descending aorta: in
+/// front of and to the right of it, the large round disc that recurs at
+/// the same place on the most slices (the pulmonary trunk runs obliquely
+/// and recurs on fewer slices), ties going to the better score. It is at
+/// least as wide as the descending aorta (`desc_r`), which the SVC beside
+/// it is not.
+fn find_ascending(
+    grid: &WorkGrid,
+    facts: &LungFacts,
+    desc_top: &Circle,
+    desc_r: f64,
+) -> Option<Circle> {
+    let s = grid.spacing();
+    let spec = TubeSpec {
+        r_range: (11.0, 26.0),
+        ..AORTA_SPEC
+    };
+    let mut found: Vec<Vec<Circle>> = Vec::new();
+    let mut z = desc_top.c[2] - 5.0;
+    while z >= desc_top.c[2] - 70.0 && z >= 0.0 {
+        let k = ((z / s[2]).round() as usize).min(grid.dims()[2] - 1);
+        if let Some((ya, _)) = facts.y_extent[k] {
+            let roi = (
+                facts.mid_x - 70.0,
+                desc_top.c[0] - 10.0,
+                ya,
+                desc_top.c[1] - 15.0,
+            );
+            if roi.0 < roi.1 && roi.2 < roi.3 {
+                found.push(
+                    axial_circles(grid, None, &spec, k as f64 * s[2], roi)
+                        .into_iter()
+                        .filter(|c| {
+                            (0.0..=100.0).contains(&c.inner_hu)
+                                && !facts.is_lung(grid, c.c)
+                                && c.r >= ASCENDING_MIN_RATIO * desc_r
+                        })
+                        .collect(),
+                );
+            }
+        }
+        z -= 5.0_f64.max(s[2]);
+    }
+    most_recurrent(&found)
+}
+
+/// The circle, among circles found on successive slices, that has a
+/// neighbour of similar position and radius on the most other slices
+/// (ties to the better score).
+fn most_recurrent(found: &[Vec<Circle>]) -> Option<Circle> {
+    let mut best: Option<(usize, Circle)> = None;
+    for (i, slice) in found.iter().enumerate() {
+        for c in slice {
+            let support = found
+                .iter()
+                .enumerate()
+                .filter(|(j, other)| {
+                    *j != i
+                        && other.iter().any(|o| {
+                            (o.c[0] - c.c[0]).hypot(o.c[1] - c.c[1]) < SEED_DRIFT_MM
+                                && (o.r - c.r).abs() <= SEED_DR_MM
+                        })
+                })
+                .count();
+            if best.is_none_or(|(n, b)| support > n || (support == n && c.score > b.score)) {
+                best = Some((support, *c));
+            }
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Tracks the arch and the ascending aorta from the top of the descending
+/// aorta (`desc`, top first): the arch leaves it forwards, to the right
+/// and upwards over the left main bronchus and the pulmonary artery, then
+/// turns down in front of the trachea into the ascending aorta. Tracks
+/// with perpendicular cross-sections ([`track`]) are started from the
+/// highest descending cross-sections in several directions of that
+/// half-space; the one that comes down furthest in front of the
+/// descending aorta wins. Returns the index of the descending
+/// cross-section the arch leaves from and the cross-sections from there
+/// on (start excluded) down to the root, or `None` when no track comes
+/// down.
+fn track_arch(
+    grid: &WorkGrid,
+    facts: &LungFacts,
+    desc: &[Circle],
+    seed_r: f64,
+) -> Option<(usize, Vec<Circle>)> {
+    let top = desc.first()?;
+    // The tube is no wider than the ascending aorta (wider is the heart
+    // or a mass) and no narrower than where a branch leaves; it must not
+    // come back down onto the descending aorta.
+    let stop = |c: &Circle| {
+        facts.is_lung(grid, c.c)
+            || c.r > ARCH_MAX_GROWTH * seed_r
+            || c.r < AORTA_BRANCH_SHRINK * seed_r
+            || desc
+                .iter()
+                .filter(|d| d.c[2] < top.c[2] - ARCH_MIN_DESCENT_MM)
+                .any(|d| dist(d.c, c.c) < d.r + c.r)
+    };
+    let mut best: Option<(f64, usize, Vec<Circle>)> = None;
+    // The arch leaves the descending aorta somewhere in its top few
+    // centimetres (the tracker may have gone on up the left subclavian
+    // artery, which continues the descending aorta's vertical course).
+    for (k, start) in desc.iter().enumerate().take(ARCH_START_STEPS).step_by(2) {
+        for (dx, dy) in [
+            (0.0, -1.0),
+            (-0.5, -0.87),
+            (-0.87, -0.5),
+            (0.5, -0.87),
+            (-1.0, 0.0),
+        ] {
+            for dz in [0.7, 0.25, -0.2] {
+                let dir = normalize([dx, dy, dz]);
+                let t = track(grid, None, &AORTA_SPEC, start, dir, 320.0, &stop);
+                let Some(apex) = t.iter().map(|c| c.c[2]).reduce(f64::max) else {
+                    continue;
+                };
+                let apex = apex.max(start.c[2]);
+                let Some(end) = t.last() else { continue };
+                let descent = apex - end.c[2];
+                // The ascending aorta ends well in front of the descending.
+                let in_front = end.c[1] < start.c[1] - ARCH_MIN_DEPTH_MM;
+                if descent >= ARCH_MIN_DESCENT_MM
+                    && in_front
+                    && best.as_ref().is_none_or(|(b, _, _)| descent > *b)
+                {
+                    best = Some((descent, k, t));
+                }
+            }
+        }
+    }
+    best.map(|(_, k, t)| (k, t))
+}
+
+/// Names each point of the path (root first): root, ascending, arch,
+/// descending, hiatus.
+fn name_segments(path: &[Circle], grid: &WorkGrid, facts: &LungFacts) -> Vec<String> {
+    let n = path.len();
+    let apex = (0..n)
+        .max_by(|a, b| path[*a].c[2].total_cmp(&path[*b].c[2]))
+        .unwrap_or(0);
+    let zt = path[apex].c[2];
+    // Arch: around the apex while the course runs more across than up, or
+    // stays within 15 mm of the top.
+    let flat = |i: usize| -> bool {
+        let a = path[i.saturating_sub(1)].c;
+        let b = path[(i + 1).min(n - 1)].c;
+        let d = crate::tubes::normalize([b[0] - a[0], b[1] - a[1], b[2] - a[2]]);
+        d[2].abs() < 0.6 || path[i].c[2] > zt - 15.0
+    };
+    let mut a0 = apex;
+    while a0 > 0 && flat(a0 - 1) {
+        a0 -= 1;
+    }
+    let mut a1 = apex;
+    while a1 + 1 < n && flat(a1 + 1) {
+        a1 += 1;
+    }
+    // Is there an ascending limb (the path comes down before the arch)?
+    let ascending = a0 > 0 && zt - path[0].c[2] > 30.0;
+    let mut names = vec![String::new(); n];
+    for (i, name) in names.iter_mut().enumerate() {
+        *name = if i < a0 {
+            "ascending".into()
+        } else if i <= a1 {
+            "arch".into()
+        } else {
+            "descending".into()
+        };
+    }
+    if !ascending {
+        // A short limb before the arch that does not come down far is
+        // still the arch.
+        for name in names.iter_mut().take(a0) {
+            *name = "arch".into();
+        }
+    }
+    if ascending {
+        // Root: the lowest 20 mm of the ascending aorta, at most its lower
+        // half when the tracked limb is short.
+        let limb: f64 = (0..a0)
+            .map(|i| crate::tubes::dist(path[i].c, path[i + 1].c))
+            .sum();
+        let root_mm = AORTIC_ROOT_MM.min(limb / 2.0);
+        let mut len = 0.0;
+        for i in 0..a0 {
+            if len > root_mm {
+                break;
+            }
+            names[i] = "root".into();
+            len += crate::tubes::dist(path[i].c, path[i + 1].c);
+        }
+    }
+    // Hiatus: below the lowest descending point with lung within 25 mm.
+    let s = grid.spacing();
+    let [nx, ny, nz] = grid.dims();
+    let lungs = facts.lungs.as_slice();
+    let mut last_lung = None;
+    for (i, point) in path.iter().enumerate().take(n).skip(a1 + 1) {
+        let c = point.c;
+        let k = ((c[2] / s[2]).round().max(0.0) as usize).min(nz - 1);
+        let (cx, cy) = (c[0] / s[0], c[1] / s[1]);
+        let rx = (25.0 / s[0]).ceil() as i64;
+        let ry = (25.0 / s[1]).ceil() as i64;
+        let mut near = false;
+        'search: for dy in -ry..=ry {
+            for dx in -rx..=rx {
+                let (x, y) = (cx as i64 + dx, cy as i64 + dy);
+                if x < 0 || y < 0 || x >= nx as i64 || y >= ny as i64 {
+                    continue;
+                }
+                if ((dx as f64 * s[0]).powi(2) + (dy as f64 * s[1]).powi(2)).sqrt() > 25.0 {
+                    continue;
+                }
+                if lungs[x as usize + nx * (y as usize + ny * k)] {
+                    near = true;
+                    break 'search;
+                }
+            }
+        }
+        if near {
+            last_lung = Some(i);
+        }
+    }
+    if let Some(l) = last_lung {
+        let zl = path[l].c[2] + 15.0;
+        for i in a1 + 1..n {
+            if path[i].c[2] <= zl {
+                names[i] = "hiatus".into();
+            }
+        }
+    }
+    names
+}
