@@ -127,6 +127,39 @@ impl Mask {
         }
     }
 
+    /// A mask on `grid` from a box of bits (x fastest) at `offset`, so a
+    /// small lesion costs its box, not a scan of the whole grid. Fails when
+    /// the box leaves the grid or `bits` has the wrong length.
+    pub fn from_crop(
+        grid: Geometry,
+        offset: [usize; 3],
+        dims: [usize; 3],
+        bits: Vec<bool>,
+    ) -> Result<Self, String> {
+        if bits.len() != dims[0] * dims[1] * dims[2] {
+            return Err(format!(
+                "mask box {dims:?} needs {} bits, got {}",
+                dims[0] * dims[1] * dims[2],
+                bits.len()
+            ));
+        }
+        if (0..3).any(|a| offset[a] + dims[a] > grid.dims[a]) {
+            return Err(format!(
+                "mask box at {offset:?} of size {dims:?} leaves the grid {:?}",
+                grid.dims
+            ));
+        }
+        if !bits.iter().any(|b| *b) {
+            return Ok(Mask::empty(grid));
+        }
+        Ok(Mask {
+            grid,
+            offset,
+            dims,
+            bits,
+        })
+    }
+
     /// The mask of a boolean volume.
     pub fn from_volume(volume: &Volume<bool>) -> Self {
         Mask::from_fn(volume, |v| *v)
@@ -315,5 +348,16 @@ mod tests {
         assert!((c[0] - 0.5 * 10.0 / 3.0).abs() < 1e-9);
         assert!((m.volume_ml() - 3.0 * 0.5 / 1000.0).abs() < 1e-12);
         assert!(Mask::from_fn(&v, |_| false).is_empty());
+        let boxed = Mask::from_crop(g, [2, 3, 1], [3, 3, 3], {
+            let mut bits = vec![false; 27];
+            bits[0] = true;
+            bits[2] = true;
+            bits[2 + 3 * (2 + 3 * 2)] = true;
+            bits
+        })
+        .unwrap();
+        assert_eq!(boxed.to_volume(), v);
+        assert!(Mask::from_crop(g, [9, 0, 0], [2, 1, 1], vec![true; 2]).is_err());
+        assert!(Mask::from_crop(g, [0, 0, 0], [2, 1, 1], vec![true; 3]).is_err());
     }
 }

@@ -1,0 +1,29 @@
+//! The `findings` crate: airad's built-in finding AISUs, one module per
+//! unit, each citing its criteria (shared/design/FINDINGS.md), with every
+//! threshold in [`constants`] beside its source. Units read the CT and
+//! anatomy artefacts by name through the context and emit findings with
+//! their masks; they never call each other.
+//!
+//! - [`nodules`]: `airad.nodules`, pulmonary nodules and masses (F01-F04).
+
+pub mod constants;
+pub mod nodules;
+
+use std::sync::Arc;
+
+use aisu::Aisu;
+
+/// Every built-in finding unit.
+pub fn units() -> Vec<Arc<dyn Aisu>> {
+    vec![Arc::new(nodules::Nodules::default())]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn manifests_are_valid() {
+        for unit in super::units() {
+            unit.manifest().validate().unwrap();
+        }
+    }
+}

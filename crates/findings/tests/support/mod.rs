@@ -1,0 +1,137 @@
+//! Shared by the nodule tests: phantoms, running the anatomy units and
+//! `airad.nodules` through the pathway, and eval-style matching.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use aisu::{ExamContext, ExamInfo, Finding, FindingsDocument, StudyInfo};
+use pathway::{PathwaySpec, Plan, Registry, RunOutcome, Silent, UnitSpec};
+use volume::Volume;
+
+/// Units the nodule unit needs, then the nodule unit.
+pub const UNITS: [&str; 6] = [
+    "airad.body",
+    "airad.airways",
+    "airad.bronchi",
+    "airad.lungs",
+    "airad.lobes",
+    "airad.nodules",
+];
+
+/// Runs the units above on a CT.
+pub fn run(ct: &Volume<i16>, exam: ExamInfo) -> (FindingsDocument, RunOutcome) {
+    let mut registry = Registry::new();
+    for unit in anatomy::units().into_iter().chain(findings::units()) {
+        registry.register(unit).unwrap();
+    }
+    let spec = PathwaySpec {
+        name: "nodules-test".into(),
+        description: String::new(),
+        threads: Some(2),
+        units: UNITS
+            .iter()
+            .map(|id| UnitSpec {
+                id: id.to_string(),
+                params: toml::Table::new(),
+                timeout_s: None,
+            })
+            .collect(),
+    };
+    let plan = Plan::resolve(&spec, &registry).unwrap();
+    let outcome = pathway::run(&plan, Arc::new(ct.clone()), Arc::new(exam.clone()), &Silent);
+    let study = StudyInfo {
+        slice_thickness_mm: exam.slice_thickness_mm,
+        context: exam.context,
+        ..Default::default()
+    };
+    let doc = pathway::merge(&outcome, ct.geometry(), study).document;
+    (doc, outcome)
+}
+
+/// Exam info of a phantom.
+pub fn exam(slice_mm: f64, context: ExamContext) -> ExamInfo {
+    ExamInfo {
+        context,
+        slice_thickness_mm: Some(slice_mm),
+        age_years: Some(60.0),
+        ..Default::default()
+    }
+}
+
+/// Minimum matching distance, mm (as crates/eval).
+pub const MATCH_MIN_MM: f64 = 10.0;
+
+/// Half the largest diameter (as crates/eval).
+pub fn lesion_radius(f: &Finding) -> f64 {
+    let diameter = ["max_diameter", "long_axis", "mean_diameter"]
+        .iter()
+        .find_map(|n| f.measurement(n));
+    match diameter {
+        Some(d) => d / 2.0,
+        None => {
+            let [lo, hi] = f.bbox_lps_mm;
+            let d2: f64 = (0..3).map(|k| (hi[k] - lo[k]).powi(2)).sum();
+            d2.sqrt() / 2.0
+        }
+    }
+}
+
+/// Distance between two LPS points, mm.
+pub fn distance(a: [f64; 3], b: [f64; 3]) -> f64 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+}
+
+/// Pairs (predicted index, truth index): same code, nearest first,
+/// within max(10 mm, truth radius) (as crates/eval).
+pub fn match_findings(predicted: &[Finding], truth: &[Finding]) -> Vec<(usize, usize)> {
+    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+    for (i, p) in predicted.iter().enumerate() {
+        for (j, t) in truth.iter().enumerate() {
+            if p.code != t.code {
+                continue;
+            }
+            let d = distance(p.centroid_lps_mm, t.centroid_lps_mm);
+            if d <= MATCH_MIN_MM.max(lesion_radius(t)) {
+                candidates.push((d, i, j));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut used_p = vec![false; predicted.len()];
+    let mut used_t = vec![false; truth.len()];
+    let mut pairs = Vec::new();
+    for (_, i, j) in candidates {
+        if !used_p[i] && !used_t[j] {
+            used_p[i] = true;
+            used_t[j] = true;
+            pairs.push((i, j));
+        }
+    }
+    pairs
+}
+
+/// One line about a finding.
+pub fn describe(f: &Finding) -> String {
+    let m = |n: &str| {
+        f.measurement(n)
+            .map(|v| format!("{v:.1}"))
+            .unwrap_or("-".into())
+    };
+    format!(
+        "{} at [{:.0}, {:.0}, {:.0}] md {} long {} short {} solid {} vol {} hu {} {:?} {:?} assessable {}",
+        f.code,
+        f.centroid_lps_mm[0],
+        f.centroid_lps_mm[1],
+        f.centroid_lps_mm[2],
+        m("mean_diameter"),
+        m("long_axis"),
+        m("short_axis"),
+        m("solid_diameter"),
+        m("volume"),
+        m("mean_hu"),
+        f.site.lobe,
+        f.category.as_ref().map(|c| c.value.clone()),
+        f.assessable
+    )
+}
