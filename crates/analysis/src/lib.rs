@@ -7,15 +7,20 @@
 //! - [`analyze`]: runs the pathway and merges the result;
 //! - [`write_outputs`]: the output folder of shared/design/FINDINGS-JSON.md
 //!   (`findings.json`, `anatomy.nii.gz` + `anatomy.json`, `lesions.nii.gz`,
-//!   `run.json`).
+//!   `run.json`, and the report outputs of the `report` crate: text en/zh,
+//!   HTML, key images, FHIR, and for DICOM input SR + SEG);
+//!   [`write_outputs_with_pdf`] also writes `report.pdf` through a
+//!   [`report::PdfRenderer`] (the `airad` binary passes `report-pdf`'s, so
+//!   typst stays out of this crate).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aisu::{ExamContext, ExamInfo, StudyInfo};
 use imaging_io::{IoError, LoadedImage};
-use pathway::{AnalysisResult, PathwaySpec, Plan, Registry, RunObserver, RunOutcome};
+use pathway::{AnalysisResult, PathwaySpec, Plan, Registry, RunObserver, RunOutcome, UnitStatus};
 use serde_json::json;
+use volume::Volume;
 
 /// Name of the built-in pathway.
 pub const BUILTIN_PATHWAY: &str = "chest-ct-full";
@@ -27,6 +32,9 @@ pub enum AnalysisError {
     /// Reading or writing files.
     #[error(transparent)]
     Io(#[from] IoError),
+    /// Writing the report outputs.
+    #[error(transparent)]
+    Report(#[from] report::ReportError),
     /// The pathway file or graph.
     #[error(transparent)]
     Pathway(#[from] pathway::PathwayError),
@@ -35,7 +43,7 @@ pub enum AnalysisError {
 /// Every built-in unit.
 pub fn builtin_registry() -> Registry {
     let mut registry = Registry::new();
-    for unit in anatomy::units() {
+    for unit in anatomy::units().into_iter().chain(findings::units()) {
         // Built-in manifests are checked by tests; a bad one is a bug.
         if let Err(e) = registry.register(unit) {
             tracing::error!("built-in unit refused: {e}");
@@ -119,6 +127,10 @@ pub struct Analysis {
     pub outcome: RunOutcome,
     /// The pathway that ran.
     pub pathway: String,
+    /// The analysed volume (key images).
+    pub volume: Arc<Volume<i16>>,
+    /// The scan's metadata (report header, DICOM SR/SEG references).
+    pub meta: imaging_io::ScanMeta,
 }
 
 /// Runs a pathway on a loaded scan.
@@ -136,27 +148,63 @@ pub fn analyze(
     }
     let plan = Plan::resolve(&spec, registry)?;
     let study = study_info(image, &exam);
-    let outcome = pathway::run(
-        &plan,
-        Arc::new(image.volume.clone()),
-        Arc::new(exam),
-        observer,
+    let volume = Arc::new(image.volume.clone());
+    let outcome = pathway::run(&plan, volume.clone(), Arc::new(exam), observer);
+    let mut result = pathway::merge(&outcome, image.volume.geometry(), study);
+    // The codes of every unit that finished: the report's coverage rule
+    // (report::coverage) needs them to make normal statements.
+    let mut assessed = std::collections::BTreeSet::new();
+    for planned in &plan.units {
+        let manifest = planned.unit.manifest();
+        let finished = outcome
+            .reports
+            .iter()
+            .any(|r| r.id == manifest.id && r.status == UnitStatus::Ok);
+        if finished {
+            assessed.extend(manifest.codes.iter().cloned());
+        }
+    }
+    result.document.extra.insert(
+        report::coverage::ASSESSED_CODES_KEY.to_string(),
+        json!(assessed),
     );
-    let result = pathway::merge(&outcome, image.volume.geometry(), study);
+    // Systems whose anatomy was segmented but lies outside the scan (an
+    // empty liver, spleen and stomach: the upper abdomen) get no report
+    // statement; a structure never segmented leaves its system in view.
+    let out_of_view =
+        report::coverage::systems_out_of_view_in(&result.anatomy, &result.anatomy_legend, false);
+    result.document.extra.insert(
+        report::coverage::OUT_OF_VIEW_KEY.to_string(),
+        json!(report::coverage::system_names(&out_of_view)),
+    );
     Ok(Analysis {
         result,
         outcome,
         pathway: spec.name.clone(),
+        volume,
+        meta: image.meta.clone(),
     })
 }
 
 /// Writes `findings.json`, `anatomy.nii.gz`, `anatomy.json`,
-/// `lesions.nii.gz` and `run.json` into `out` (created when missing).
-/// Returns the paths written.
+/// `lesions.nii.gz`, `run.json` and every report output but the PDF into
+/// `out` (created when missing). Returns the paths written.
 pub fn write_outputs(
     out: &Path,
     input: &Path,
     analysis: &Analysis,
+) -> Result<Vec<PathBuf>, AnalysisError> {
+    write_outputs_with_pdf(out, input, analysis, None)
+}
+
+/// [`write_outputs`], plus `report.pdf` when a PDF renderer is given.
+/// Outputs the input cannot support (SR/SEG without a DICOM source) are
+/// skipped with a warning and listed in run.json's `report_notices`.
+pub fn write_outputs_with_pdf(
+    out: &Path,
+    input: &Path,
+    analysis: &Analysis,
+    pdf: Option<&dyn report::PdfRenderer>,
 ) -> Result<Vec<PathBuf>, AnalysisError> {
     std::fs::create_dir_all(out).map_err(|e| IoError::io(out, e))?;
     let mut written = Vec::new();
@@ -167,6 +215,24 @@ pub fn write_outputs(
         Ok(())
     };
     write_text("findings.json", analysis.result.document.to_json() + "\n")?;
+    let doc = &analysis.result.document;
+    let mut report_input = report::ReportInput::new(doc);
+    report_input.study = report::ReportStudy::from_document(doc).with_meta(&analysis.meta);
+    report_input.request = analysis.meta.indication.clone();
+    let report_options = report::OutputOptions {
+        ct: Some(&analysis.volume),
+        lesions: Some(&analysis.result.lesions),
+        dicom: Some(report::DicomSource {
+            meta: analysis.meta.clone(),
+            geometry: *analysis.volume.geometry(),
+        }),
+        pdf,
+        ..Default::default()
+    };
+    let report_written = report::write_outputs(out, &report_input, &report_options)?;
+    for notice in &report_written.notices {
+        tracing::warn!("{notice}");
+    }
     write_text(
         "anatomy.json",
         serde_json::to_string_pretty(&analysis.result.anatomy_legend).unwrap_or_default() + "\n",
@@ -180,6 +246,7 @@ pub fn write_outputs(
         "absent": analysis.outcome.store.absent.iter()
             .map(|(name, reason)| json!({"artefact": name.to_string(), "reason": reason}))
             .collect::<Vec<_>>(),
+        "report_notices": report_written.notices,
     });
     write_text(
         "run.json",
@@ -191,5 +258,6 @@ pub fn write_outputs(
     let lesions = out.join("lesions.nii.gz");
     imaging_io::nifti_io::write_nifti(&lesions, &analysis.result.lesions)?;
     written.push(lesions);
+    written.extend(report_written.files);
     Ok(written)
 }
