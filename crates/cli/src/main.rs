@@ -62,11 +62,35 @@ enum Command {
     ///
     /// Example: airad eval --suite suite20/ --real ../shared/data/lung-pet-ct-dx --out docs/performance.md
     Eval(commands::eval_cmd::EvalArgs),
+    /// Generate a synthetic chest CT with exact ground truth, or a suite.
+    ///
+    /// The folder holds dicom/ (one CT series), ct.nii.gz, labels.nii.gz +
+    /// labels.json, ground_truth.json (the findings.json format) and
+    /// params.json. `airad phantom suite` makes a suite of them for `airad
+    /// eval`.
+    ///
+    /// Example: airad phantom --seed 7 --findings F01,F01,F14 --slice-mm 1.25 --out phantom7/
+    Phantom(commands::phantom::PhantomArgs),
+    /// Run the whole job on a phantom whose answer is known.
+    ///
+    /// Generates a phantom with a few findings into DIR/phantom, analyses
+    /// its DICOM series as `airad analyze` does, writes the outputs into
+    /// DIR and prints the ground truth beside airad's findings.
+    ///
+    /// Example: airad demo --out airad-demo --lang zh
+    Demo(commands::demo::DemoArgs),
     /// Measure speed against the field's anchor tools (dcm2niix,
     /// SimpleITK) in one run and update docs/benchmarks.md.
     ///
     /// Example: cargo run --release -p airad-cli -- bench io
     Bench(commands::bench::BenchArgs),
+    /// Write the report outputs of a findings document: report.txt,
+    /// report.zh.txt, report.html, report.pdf, fhir.json, and with a DICOM
+    /// --scan sr.dcm (TID 1500) and seg.dcm. Every output is marked
+    /// PRELIMINARY, NOT SIGNED.
+    ///
+    /// Example: airad report results/patient1/findings.json --scan scans/patient1/ --out results/patient1
+    Report(commands::report::ReportArgs),
 }
 
 /// Options shared by every command that reads a scan.
@@ -113,7 +137,10 @@ fn main() -> ExitCode {
         Command::Info(args) => commands::info::run(args, &bars),
         Command::Convert(args) => commands::convert::run(args, &bars),
         Command::Eval(args) => commands::eval_cmd::run(args, &bars),
+        Command::Phantom(args) => commands::phantom::run(args, &bars),
+        Command::Demo(args) => commands::demo::run(args, &bars, cli.quiet),
         Command::Bench(args) => commands::bench::run(args, &bars),
+        Command::Report(args) => commands::report::run(args, &bars),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,6 +8,7 @@
 //! regenerated, never typed in.
 
 pub mod anatomy_score;
+pub mod figures;
 pub mod finding_score;
 mod markdown;
 pub mod real;
@@ -36,6 +37,11 @@ pub struct EvalOptions {
     pub pathway: Option<PathBuf>,
     /// Thread budget.
     pub threads: Option<usize>,
+    /// Folder for anatomy overlay figures of the real cases.
+    pub figures: Option<PathBuf>,
+    /// How the markdown refers to that folder (relative to the published
+    /// file), e.g. `anatomy` for docs/anatomy/ from docs/anatomy.md.
+    pub figures_link: Option<String>,
 }
 
 /// Errors of an evaluation run.
@@ -85,6 +91,8 @@ pub struct EvalReport {
     pub normal_flags: (usize, usize),
     /// Real cases.
     pub real: Vec<real::RealCaseResult>,
+    /// How the markdown links the figures folder (see [`EvalOptions`]).
+    pub figures_link: Option<String>,
 }
 
 /// Case folders of a suite, in name order.
@@ -191,7 +199,14 @@ pub fn run_eval(options: &EvalOptions, progress: &dyn Progress) -> Result<EvalRe
         progress.finish();
     }
     let real = match &options.real {
-        Some(dir) => real::evaluate_real(dir, &spec, &registry, options.threads, progress)?,
+        Some(dir) => real::evaluate_real(
+            dir,
+            &spec,
+            &registry,
+            options.threads,
+            options.figures.as_deref(),
+            progress,
+        )?,
         None => Vec::new(),
     };
     Ok(EvalReport {
@@ -200,5 +215,6 @@ pub fn run_eval(options: &EvalOptions, progress: &dyn Progress) -> Result<EvalRe
         findings: tally.scores(),
         normal_flags: (tally.normal_scans, tally.normal_scans_flagged),
         real,
+        figures_link: options.figures_link.clone(),
     })
 }

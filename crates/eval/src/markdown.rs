@@ -278,6 +278,22 @@ pub fn markdown(report: &EvalReport, command: &str) -> String {
             for (unit, why) in &r.unit_problems {
                 let _ = writeln!(s, "- unit {unit} did not finish: {why}");
             }
+            if !r.structures.is_empty() {
+                let listed: Vec<String> = r
+                    .structures
+                    .iter()
+                    .map(|(name, ml)| format!("{name} {ml:.0}"))
+                    .collect();
+                let _ = writeln!(s, "- anatomy found (mL): {}", listed.join(", "));
+            }
+            if !r.figures.is_empty() {
+                s.push('\n');
+                let link = report.figures_link.as_deref().unwrap_or(".");
+                for f in &r.figures {
+                    let _ = write!(s, "![{f}]({link}/{f}) ");
+                }
+                s.push('\n');
+            }
             s.push('\n');
         }
     }

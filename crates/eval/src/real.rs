@@ -44,6 +44,10 @@ pub struct RealCaseResult {
     pub unit_problems: Vec<(String, String)>,
     /// Wall seconds of the pathway.
     pub wall_s: f64,
+    /// Anatomy structures found: canonical name and volume (mL).
+    pub structures: Vec<(String, f64)>,
+    /// Overlay figures written (file names inside the figures folder).
+    pub figures: Vec<String>,
 }
 
 /// Reads the boxes of a case into one LPS box.
@@ -105,12 +109,40 @@ fn read_tumour(
     }))
 }
 
-/// Runs the pathway on every case of a real-data folder.
+/// Volume (mL) of every labelled structure of an anatomy map, by name.
+fn structure_volumes(
+    anatomy: &volume::Volume<u16>,
+    legend: &std::collections::BTreeMap<String, String>,
+) -> Vec<(String, f64)> {
+    let mut counts = std::collections::BTreeMap::<u16, usize>::new();
+    for &v in anatomy.as_slice() {
+        if v != 0 {
+            *counts.entry(v).or_default() += 1;
+        }
+    }
+    let voxel_ml = anatomy.geometry().voxel_volume_mm3() / 1000.0;
+    let mut out: Vec<(String, f64)> = counts
+        .into_iter()
+        .map(|(v, n)| {
+            let name = legend
+                .get(&v.to_string())
+                .cloned()
+                .unwrap_or_else(|| format!("label {v}"));
+            (name, n as f64 * voxel_ml)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Runs the pathway on every case of a real-data folder; with `figures`,
+/// writes anatomy overlay pictures of each case there.
 pub fn evaluate_real(
     dir: &Path,
     spec: &PathwaySpec,
     registry: &Registry,
     threads: Option<usize>,
+    figures: Option<&Path>,
     progress: &dyn Progress,
 ) -> Result<Vec<RealCaseResult>, EvalError> {
     let mut cases: Vec<_> = std::fs::read_dir(dir)
@@ -146,11 +178,30 @@ pub fn evaluate_real(
                 .iter()
                 .find_map(|n| f.measurement(n))
         });
+        let name = case
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let result = &analysis.result;
+        let figures = match figures {
+            Some(dir) => crate::figures::anatomy_figures(
+                &image.volume,
+                &result.anatomy,
+                &result.anatomy_legend,
+                tumour.as_ref().map(|t| t.bbox_lps_mm),
+                dir,
+                &name,
+            )?
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+            .collect(),
+            None => Vec::new(),
+        };
+        let structures = structure_volumes(&result.anatomy, &result.anatomy_legend);
         out.push(RealCaseResult {
-            name: case
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default(),
+            name,
+            structures,
+            figures,
             tumour,
             tumour_finding: at_tumour.map(|f| f.id.clone()),
             tumour_finding_size_mm: size,

@@ -74,6 +74,19 @@ pub struct AnalyzeArgs {
 
 /// Runs `airad analyze`.
 pub fn run(args: &AnalyzeArgs, progress: &dyn Progress, quiet: bool) -> Result<(), Failure> {
+    let result = analyze_and_write(args, progress, quiet)?;
+    print_summary(&result, &args.out);
+    Ok(())
+}
+
+/// The work of `airad analyze` without the printed summary: reads
+/// `args.input`, runs the pathway and writes the output folder
+/// `args.out`. `airad demo` calls it on a phantom's DICOM series.
+pub fn analyze_and_write(
+    args: &AnalyzeArgs,
+    progress: &dyn Progress,
+    quiet: bool,
+) -> Result<analysis::Analysis, Failure> {
     if args.threads == Some(0) {
         return Err(Failure::Usage("--threads must be at least 1".into()));
     }
@@ -88,19 +101,22 @@ pub fn run(args: &AnalyzeArgs, progress: &dyn Progress, quiet: bool) -> Result<(
     let result = analysis::analyze(&scan.image, &spec, &registry, exam, args.threads, &observer)
         .map_err(to_failure)?;
     observer.clear();
-    analysis::write_outputs(&args.out, &args.input, &result).map_err(to_failure)?;
-    print_summary(&result, &args.out);
-    Ok(())
+    analysis::write_outputs_with_pdf(&args.out, &args.input, &result, Some(&report_pdf::TypstPdf))
+        .map_err(to_failure)?;
+    Ok(result)
 }
 
 fn to_failure(e: analysis::AnalysisError) -> Failure {
     match e {
         analysis::AnalysisError::Io(io) => Failure::Input(io.to_string()),
         analysis::AnalysisError::Pathway(p) => Failure::Input(p.to_string()),
+        analysis::AnalysisError::Report(r) => Failure::Input(r.to_string()),
     }
 }
 
-fn print_summary(analysis: &analysis::Analysis, out: &std::path::Path) {
+/// Prints the summary of an analysis (units, findings, output folder) on
+/// stderr.
+pub fn print_summary(analysis: &analysis::Analysis, out: &std::path::Path) {
     let doc = &analysis.result.document;
     let failed: Vec<&UnitReport> = analysis
         .outcome

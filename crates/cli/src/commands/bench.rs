@@ -33,12 +33,27 @@ pub struct BenchArgs {
 /// The benchmarks.
 #[derive(Subcommand, Debug)]
 pub enum BenchWhich {
+    /// Generating a 512 x 512 x 300 phantom with ten findings (every code
+    /// the phantom can insert): wall time, CPU time, peak memory (target
+    /// under 20 s on 2 cores).
+    Phantom(super::bench_phantom::BenchPhantomArgs),
+    /// Report generation for a 39-finding exam, key images excluded: every
+    /// output (text en/zh, HTML, PDF, FHIR, SR, SEG), target under 1 s.
+    Report,
     /// DICOM to NIfTI against dcm2niix, and reading a series into memory
     /// against SimpleITK's ImageSeriesReader (PyPI SimpleITK).
     Io {
         /// The DICOM series (default: Lung-PET-CT-Dx A0001 in the shared data).
         #[arg(long)]
         series: Option<PathBuf>,
+    },
+    /// Every anatomy unit on a 512 x 512 x 300 chest CT (a real scan
+    /// resampled to 300 slices) against an equivalent SimpleITK pipeline
+    /// (threshold, connected components, hole filling, morphology).
+    Anatomy {
+        /// The scan (default: Lung-PET-CT-Dx A0001 in the shared data).
+        #[arg(long)]
+        scan: Option<PathBuf>,
     },
 }
 
@@ -48,6 +63,38 @@ pub fn run(args: &BenchArgs, progress: &dyn Progress) -> Result<(), Failure> {
         eprintln!("warning: this is a debug build; build with --release for real numbers");
     }
     match &args.which {
+        BenchWhich::Phantom(size) => {
+            let section = super::bench_phantom::bench_phantom(size, args.runs.max(1), progress)?;
+            println!("{section}");
+            write_section(&args.out, "phantom", &section)
+                .map_err(|e| Failure::Input(e.to_string()))?;
+            eprintln!("updated {}", args.out.display());
+            Ok(())
+        }
+        BenchWhich::Report => {
+            let section = super::bench_report::bench_report(args.runs.max(1), progress)?;
+            println!("{section}");
+            write_section(&args.out, "report", &section)
+                .map_err(|e| Failure::Input(e.to_string()))?;
+            eprintln!("updated {}", args.out.display());
+            Ok(())
+        }
+        BenchWhich::Anatomy { scan } => {
+            let scan = match scan {
+                Some(s) => s.clone(),
+                None => {
+                    imaging_io::testing::real_data("lung-pet-ct-dx/A0001/ct").ok_or_else(|| {
+                        Failure::Input("the A0001 scan is not available: pass --scan PATH".into())
+                    })?
+                }
+            };
+            let section = super::bench_anatomy::bench_anatomy(&scan, args.runs.max(1), progress)?;
+            println!("{section}");
+            write_section(&args.out, "anatomy", &section)
+                .map_err(|e| Failure::Input(e.to_string()))?;
+            eprintln!("updated {}", args.out.display());
+            Ok(())
+        }
         BenchWhich::Io { series } => {
             let series = match series {
                 Some(s) => s.clone(),

@@ -34,6 +34,26 @@ pub struct EvalArgs {
     /// Thread budget per case.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Folder for anatomy overlay pictures (axial, coronal, sagittal) of
+    /// each real case; the markdown links them relative to --out.
+    #[arg(long, value_name = "DIR")]
+    pub figures: Option<PathBuf>,
+}
+
+/// How a markdown file at `out` refers to the folder `figures`: relative
+/// when the folder lies beside or below the file, else the path as given.
+fn figures_link(figures: &std::path::Path, out: Option<&std::path::Path>) -> String {
+    let base = out
+        .and_then(|o| o.parent())
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let figures_abs = std::path::absolute(figures).unwrap_or_else(|_| figures.to_path_buf());
+    let base_abs = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
+    match figures_abs.strip_prefix(&base_abs) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().to_string(),
+        Ok(_) => ".".to_string(),
+        Err(_) => figures.to_string_lossy().to_string(),
+    }
 }
 
 /// Runs `airad eval`.
@@ -46,6 +66,11 @@ pub fn run(args: &EvalArgs, progress: &dyn Progress) -> Result<(), Failure> {
         real: args.real.clone(),
         pathway: args.pathway.clone(),
         threads: args.threads,
+        figures: args.figures.clone(),
+        figures_link: args
+            .figures
+            .as_ref()
+            .map(|f| figures_link(f, args.out.as_deref())),
     };
     let report = eval::run_eval(&options, progress).map_err(|e| Failure::Input(e.to_string()))?;
     let command = std::env::args().collect::<Vec<_>>().join(" ");

@@ -3,9 +3,15 @@
 
 pub mod analyze;
 pub mod bench;
+pub mod bench_anatomy;
+pub mod bench_phantom;
+pub mod bench_report;
 pub mod convert;
+pub mod demo;
 pub mod eval_cmd;
 pub mod info;
+pub mod phantom;
+pub mod report;
 
 use imaging_io::dicom_read::{DicomInventory, DicomReadOptions};
 use imaging_io::{LoadedImage, Progress, SourceFormat};
