@@ -295,9 +295,7 @@ fn liver(
         .zip(&band)
         .map(|(a, b)| *a && *b)
         .collect();
-    for z in 0..nz {
-        crate::medgrid::fill_holes2d(&mut liver[z * plane..(z + 1) * plane], nx, ny);
-    }
+    volume::fill_holes_slicewise_in_place(&mut liver, [nx, ny, nz]).map_err(err)?;
     for (l, f) in liver.iter_mut().zip(free) {
         *l &= *f;
     }
@@ -365,9 +363,7 @@ fn stomach(
         .iter()
         .map(|l| *l == label)
         .collect();
-    for z in 0..nz {
-        crate::medgrid::fill_holes2d(&mut stomach[z * plane..(z + 1) * plane], nx, ny);
-    }
+    volume::fill_holes_slicewise_in_place(&mut stomach, [nx, ny, nz]).map_err(err)?;
     let _ = s;
     Ok(Some(to_volume(stomach)?))
 }

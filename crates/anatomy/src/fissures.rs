@@ -18,7 +18,7 @@
 //!   global plane where the fissure is incomplete or invisible.
 
 use rayon::prelude::*;
-use volume::Volume;
+use volume::{Volume, symmetric_eigenvalues};
 
 use aisu::AisuError;
 
@@ -32,28 +32,6 @@ pub struct Sheets {
     pub strength: Vec<f32>,
     /// Unit normal of the sheet (index axes, mm-scaled; sign arbitrary).
     pub normal: Vec<[f32; 3]>,
-}
-
-/// Eigenvalues (descending) of a symmetric 3x3 matrix `[xx, yy, zz, xy,
-/// xz, yz]` (closed form, Smith 1961).
-fn eigenvalues(a: [f64; 6]) -> [f64; 3] {
-    let [xx, yy, zz, xy, xz, yz] = a;
-    let p1 = xy * xy + xz * xz + yz * yz;
-    let q = (xx + yy + zz) / 3.0;
-    let p2 = (xx - q).powi(2) + (yy - q).powi(2) + (zz - q).powi(2) + 2.0 * p1;
-    let p = (p2 / 6.0).sqrt();
-    if p < 1e-12 {
-        return [q, q, q];
-    }
-    let (bxx, byy, bzz) = ((xx - q) / p, (yy - q) / p, (zz - q) / p);
-    let (bxy, bxz, byz) = (xy / p, xz / p, yz / p);
-    let det = bxx * (byy * bzz - byz * byz) - bxy * (bxy * bzz - byz * bxz)
-        + bxz * (bxy * byz - byy * bxz);
-    let r = (det / 2.0).clamp(-1.0, 1.0);
-    let phi = r.acos() / 3.0;
-    let e1 = q + 2.0 * p * phi.cos();
-    let e3 = q + 2.0 * p * (phi + 2.0 * std::f64::consts::PI / 3.0).cos();
-    [e1, 3.0 * q - e1 - e3, e3]
 }
 
 /// Unit eigenvector of `a` for eigenvalue `l` (largest cross product of
@@ -147,7 +125,7 @@ pub fn sheetness(
                         + at(i - nx - plane))
                         * iyz;
                     let a = [hxx, hyy, hzz, hxy, hxz, hyz];
-                    let e = eigenvalues(a);
+                    let e = symmetric_eigenvalues(a);
                     // Most negative eigenvalue with the largest magnitude.
                     let l3 = e[2];
                     if l3 >= 0.0 || l3.abs() < e[0].abs() {
@@ -635,7 +613,7 @@ mod tests {
 
     #[test]
     fn eigen_of_a_diagonal_matrix() {
-        let e = eigenvalues([3.0, -5.0, 1.0, 0.0, 0.0, 0.0]);
+        let e = symmetric_eigenvalues([3.0, -5.0, 1.0, 0.0, 0.0, 0.0]);
         assert!(
             (e[0] - 3.0).abs() < 1e-9 && (e[1] - 1.0).abs() < 1e-9 && (e[2] + 5.0).abs() < 1e-9
         );

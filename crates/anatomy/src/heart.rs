@@ -30,7 +30,7 @@ use crate::constants::{
     HEART_MIN_HU, HEART_MIN_ML, HEART_OPEN_MM, SAC_FAT_MIN_HU, SAC_FAT_MM, SEED_CLEAR_ABOVE_MM,
     SUBPHRENIC_MM,
 };
-use crate::medgrid::{LungFacts, WorkGrid, convex_hull2d, fill_holes2d, thorax_grid};
+use crate::medgrid::{LungFacts, WorkGrid, convex_hull2d, thorax_grid};
 use crate::util::err;
 
 /// The heart unit.
@@ -249,9 +249,7 @@ pub fn segment_heart(
     below_lungs(&mut heart, &facts, &grid, seed / (nx * ny));
     cut_floor(&mut heart, &facts, &grid, seed / (nx * ny), &back_limits);
     keep_component(&mut heart, &grid, seed)?;
-    for z in 0..nz {
-        fill_holes2d(&mut heart[z * nx * ny..(z + 1) * nx * ny], nx, ny);
-    }
+    volume::fill_holes_slicewise_in_place(&mut heart, [nx, ny, nz]).map_err(err)?;
     for (h, e) in heart.iter_mut().zip(&excluded) {
         *h &= !*e;
     }
@@ -279,9 +277,7 @@ pub fn segment_heart(
                     && hu[i] < HEART_MIN_HU)
         })
         .collect();
-    for z in 0..nz {
-        fill_holes2d(&mut sac[z * nx * ny..(z + 1) * nx * ny], nx, ny);
-    }
+    volume::fill_holes_slicewise_in_place(&mut sac, [nx, ny, nz]).map_err(err)?;
     let sac_v = Volume::new(
         ndarray::Array3::from_shape_vec((nz, ny, nx), sac)
             .map_err(|e| AisuError::Failed(e.to_string()))?,

@@ -607,43 +607,6 @@ pub fn components2d(mask: &[bool], nx: usize, ny: usize) -> (Vec<u32>, Vec<usize
     (labels, sizes)
 }
 
-/// Fills the pixels of a slice that the outside cannot reach through
-/// unset pixels (4-connected).
-pub fn fill_holes2d(mask: &mut [bool], nx: usize, ny: usize) {
-    let mut outside = vec![false; nx * ny];
-    let mut stack: Vec<usize> = Vec::new();
-    for x in 0..nx {
-        stack.push(x);
-        stack.push(x + nx * (ny - 1));
-    }
-    for y in 0..ny {
-        stack.push(nx * y);
-        stack.push(nx - 1 + nx * y);
-    }
-    while let Some(i) = stack.pop() {
-        if mask[i] || outside[i] {
-            continue;
-        }
-        outside[i] = true;
-        let (x, y) = (i % nx, i / nx);
-        if x > 0 {
-            stack.push(i - 1);
-        }
-        if x + 1 < nx {
-            stack.push(i + 1);
-        }
-        if y > 0 {
-            stack.push(i - nx);
-        }
-        if y + 1 < ny {
-            stack.push(i + nx);
-        }
-    }
-    for (m, o) in mask.iter_mut().zip(outside) {
-        *m = !o;
-    }
-}
-
 /// Convex hull of a slice's set pixels, filled (monotone chain).
 pub fn convex_hull2d(mask: &[bool], nx: usize, ny: usize) -> Vec<bool> {
     let mut pts: Vec<(i64, i64)> = Vec::new();

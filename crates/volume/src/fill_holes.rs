@@ -31,13 +31,29 @@ pub fn fill_holes(mask: &Volume<bool>) -> Result<Volume<bool>, VolumeError> {
 /// Fills, in each axial slice (fixed z) separately, every 4-connected
 /// background region that does not reach the slice's edge.
 pub fn fill_holes_slicewise(mask: &Volume<bool>) -> Result<Volume<bool>, VolumeError> {
-    let [nx, ny, _] = mask.dims();
     let mut out = mask.as_slice().to_vec();
+    fill_holes_slicewise_in_place(&mut out, mask.dims())?;
+    volume_from_vec(out, *mask.geometry())
+}
+
+/// [`fill_holes_slicewise`] on a bare buffer of size `dims` (x fastest, as
+/// [`Volume::as_slice`]), in place: for units that work on their own grids.
+pub fn fill_holes_slicewise_in_place(
+    mask: &mut [bool],
+    dims: [usize; 3],
+) -> Result<(), VolumeError> {
+    let [nx, ny, nz] = dims;
+    if mask.len() != nx * ny * nz {
+        return Err(VolumeError::Shape(format!(
+            "hole filling: {} voxels for a {nx} x {ny} x {nz} grid",
+            mask.len()
+        )));
+    }
     if nx * ny > 0 {
-        out.par_chunks_mut(nx * ny)
+        mask.par_chunks_mut(nx * ny)
             .try_for_each(|slice| fill_raw(slice, [nx, ny, 1], [true, true, false]))?;
     }
-    volume_from_vec(out, *mask.geometry())
+    Ok(())
 }
 
 /// Fills in place the background components of `mask` (size `dims`) that

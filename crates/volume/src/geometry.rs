@@ -244,9 +244,46 @@ pub fn norm(a: [f64; 3]) -> f64 {
     dot(a, a).sqrt()
 }
 
+/// Eigenvalues, in decreasing order, of the symmetric 3x3 matrix
+/// `[xx, yy, zz, xy, xz, yz]` (a Hessian or structure tensor), by the
+/// trigonometric closed form (Smith, Commun ACM 1961): no iteration, so it
+/// is cheap enough to run at every voxel.
+pub fn symmetric_eigenvalues(a: [f64; 6]) -> [f64; 3] {
+    let [xx, yy, zz, xy, xz, yz] = a;
+    let p1 = xy * xy + xz * xz + yz * yz;
+    let q = (xx + yy + zz) / 3.0;
+    let p2 = (xx - q).powi(2) + (yy - q).powi(2) + (zz - q).powi(2) + 2.0 * p1;
+    let p = (p2 / 6.0).sqrt();
+    if p < 1e-12 {
+        return [q, q, q];
+    }
+    let (bxx, byy, bzz) = ((xx - q) / p, (yy - q) / p, (zz - q) / p);
+    let (bxy, bxz, byz) = (xy / p, xz / p, yz / p);
+    let det = bxx * (byy * bzz - byz * byz) - bxy * (bxy * bzz - byz * bxz)
+        + bxz * (bxy * byz - byy * bxz);
+    let r = (det / 2.0).clamp(-1.0, 1.0);
+    let phi = r.acos() / 3.0;
+    let e1 = q + 2.0 * p * phi.cos();
+    let e3 = q + 2.0 * p * (phi + 2.0 * std::f64::consts::PI / 3.0).cos();
+    [e1, 3.0 * q - e1 - e3, e3]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symmetric_eigenvalues_of_diagonal_and_full_matrices() {
+        let e = symmetric_eigenvalues([-3.0, -1.0, -2.0, 0.0, 0.0, 0.0]);
+        assert!(
+            (e[0] + 1.0).abs() < 1e-9 && (e[1] + 2.0).abs() < 1e-9 && (e[2] + 3.0).abs() < 1e-9
+        );
+        // [[2,1,0],[1,2,0],[0,0,5]] has eigenvalues 5, 3, 1.
+        let e = symmetric_eigenvalues([2.0, 2.0, 5.0, 1.0, 0.0, 0.0]);
+        assert!(
+            (e[0] - 5.0).abs() < 1e-9 && (e[1] - 3.0).abs() < 1e-9 && (e[2] - 1.0).abs() < 1e-9
+        );
+    }
 
     fn oblique() -> Geometry {
         let c = (0.3f64).cos();

@@ -26,9 +26,9 @@ pub use components::{
 pub use distance::{
     distance_to_background, distance_to_foreground, signed_distance, squared_distance_to,
 };
-pub use fill_holes::{fill_holes, fill_holes_slicewise};
+pub use fill_holes::{fill_holes, fill_holes_slicewise, fill_holes_slicewise_in_place};
 pub use gaussian::{gaussian_kernel, gaussian_smooth, gaussian_smooth_in_place};
-pub use geometry::{Geometry, IDENTITY_DIRECTION, cross, dot, norm};
+pub use geometry::{Geometry, IDENTITY_DIRECTION, cross, dot, norm, symmetric_eigenvalues};
 pub use morphology::{close, dilate, erode, open};
 pub use resample::{
     Interpolation, geometry_with_spacing, resample, resample_isotropic, resample_nearest,

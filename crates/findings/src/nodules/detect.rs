@@ -20,7 +20,7 @@
 use aisu::AisuError;
 use anatomy::regions::{coarse_geometry, fail, from_vec};
 use rayon::prelude::*;
-use volume::Volume;
+use volume::{Volume, symmetric_eigenvalues};
 
 use crate::constants::{
     BLOB_GRID_PER_SIGMA, BLOB_MIN_RESPONSE_HU, BLOB_SIGMAS_MM, MASS_SEED_GRID_MM,
@@ -87,28 +87,6 @@ pub fn downsample_any(v: &Volume<bool>, factor: [usize; 3]) -> Result<Volume<boo
     from_vec(out, g)
 }
 
-/// Eigenvalues of a symmetric 3x3 matrix `[xx, yy, zz, xy, xz, yz]`,
-/// in decreasing order (trigonometric closed form).
-pub fn eigenvalues(a: [f64; 6]) -> [f64; 3] {
-    let [xx, yy, zz, xy, xz, yz] = a;
-    let p1 = xy * xy + xz * xz + yz * yz;
-    let q = (xx + yy + zz) / 3.0;
-    let p2 = (xx - q).powi(2) + (yy - q).powi(2) + (zz - q).powi(2) + 2.0 * p1;
-    let p = (p2 / 6.0).sqrt();
-    if p < 1e-12 {
-        return [q, q, q];
-    }
-    let (bxx, byy, bzz) = ((xx - q) / p, (yy - q) / p, (zz - q) / p);
-    let (bxy, bxz, byz) = (xy / p, xz / p, yz / p);
-    let det = bxx * (byy * bzz - byz * byz) - bxy * (bxy * bzz - byz * bxz)
-        + bxz * (bxy * byz - byy * bxz);
-    let r = (det / 2.0).clamp(-1.0, 1.0);
-    let phi = r.acos() / 3.0;
-    let e1 = q + 2.0 * p * phi.cos();
-    let e3 = q + 2.0 * p * (phi + 2.0 * std::f64::consts::PI / 3.0).cos();
-    [e1, 3.0 * q - e1 - e3, e3]
-}
-
 /// The dot response of one scale on `smooth` (already smoothed with
 /// sigma), inside `region`, for voxels brighter than `floor`.
 fn dot_response(
@@ -172,7 +150,7 @@ fn dot_response(
                 if m2 <= 0.0 || det >= 0.0 {
                     continue;
                 }
-                let e = eigenvalues([hxx, hyy, hzz, hxy, hxz, hyz]);
+                let e = symmetric_eigenvalues([hxx, hyy, hzz, hxy, hxz, hyz]);
                 // All negative: e[2] most negative, e[0] closest to 0.
                 let (l1, l3) = (e[2].abs(), e[0].abs());
                 if l1 <= 0.0 {
@@ -342,17 +320,4 @@ fn suppress(mut seeds: Vec<Seed>, spacing: [f64; 3]) -> Vec<Seed> {
         }
     }
     kept
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn eigenvalues_of_a_diagonal_matrix() {
-        let e = eigenvalues([-3.0, -1.0, -2.0, 0.0, 0.0, 0.0]);
-        assert!(
-            (e[0] + 1.0).abs() < 1e-9 && (e[1] + 2.0).abs() < 1e-9 && (e[2] + 3.0).abs() < 1e-9
-        );
-    }
 }

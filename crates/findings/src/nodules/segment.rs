@@ -328,6 +328,6 @@ fn elongation(voxels: &[usize], ld: [usize; 3], s: [f64; 3]) -> f64 {
     c[0] += n * s[0] * s[0] / 12.0;
     c[1] += n * s[1] * s[1] / 12.0;
     c[2] += n * s[2] * s[2] / 12.0;
-    let e = crate::nodules::detect::eigenvalues(c);
+    let e = volume::symmetric_eigenvalues(c);
     (e[0].max(1e-12) / e[2].max(1e-12)).sqrt()
 }
