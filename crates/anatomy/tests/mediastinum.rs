@@ -4,12 +4,13 @@
 //! positions relative to each other, tumours not taken for the heart or
 //! the aorta).
 
-use std::sync::Arc;
+#[path = "support/units.rs"]
+mod units;
 
-use aisu::{Artefact, ArtefactName, Centreline, ExamInfo, Landmarks, Mask};
+use aisu::{Artefact, ArtefactName, Centreline, Landmarks, Mask};
 use imaging_io::testing::real_data;
 use imaging_io::{LoadedImage, NoProgress};
-use pathway::{PathwaySpec, Plan, Registry, RunOutcome, Silent, UnitStatus, run};
+use pathway::RunOutcome;
 use volume::Volume;
 
 /// The units under test and their parents.
@@ -25,24 +26,7 @@ const UNITS: [&str; 8] = [
 ];
 
 fn analyse(ct: &Volume<i16>) -> RunOutcome {
-    let mut registry = Registry::new();
-    for unit in anatomy::units() {
-        if UNITS.contains(&unit.manifest().id.as_str()) {
-            registry.register(unit).unwrap();
-        }
-    }
-    let plan = Plan::resolve(&PathwaySpec::all_of("mediastinum", &registry), &registry).unwrap();
-    let outcome = run(
-        &plan,
-        Arc::new(ct.clone()),
-        Arc::new(ExamInfo::default()),
-        &Silent,
-    );
-    for r in &outcome.reports {
-        println!("{} {:?} {:.2} s {:?}", r.id, r.status, r.wall_s, r.reason);
-        assert_eq!(r.status, UnitStatus::Ok, "{} {:?}", r.id, r.reason);
-    }
-    outcome
+    units::analyse(ct, &UNITS)
 }
 
 fn artefact<'a>(outcome: &'a RunOutcome, name: &str) -> Option<&'a Artefact> {

@@ -4,12 +4,15 @@
 //! Lung-PET-CT-Dx scans (plausibility: order of levels, sizes, sides,
 //! positions relative to each other).
 
+#[path = "support/units.rs"]
+mod units;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use aisu::{Artefact, ArtefactName, ExamInfo, Mask};
+use aisu::{Artefact, ArtefactName, Mask};
 use imaging_io::testing::real_data;
-use pathway::{PathwaySpec, Plan, Registry, RunOutcome, Silent, UnitStatus, run};
+use pathway::RunOutcome;
 use volume::Volume;
 
 /// The units the skeleton needs, and the skeleton units.
@@ -24,24 +27,7 @@ const UNITS: [&str; 7] = [
 ];
 
 fn analyse(ct: &Volume<i16>) -> RunOutcome {
-    let mut registry = Registry::new();
-    for unit in anatomy::units() {
-        if UNITS.contains(&unit.manifest().id.as_str()) {
-            registry.register(unit).unwrap();
-        }
-    }
-    let plan = Plan::resolve(&PathwaySpec::all_of("skeleton", &registry), &registry).unwrap();
-    let outcome = run(
-        &plan,
-        Arc::new(ct.clone()),
-        Arc::new(ExamInfo::default()),
-        &Silent,
-    );
-    for r in &outcome.reports {
-        println!("{} {:?} {:.2} s {:?}", r.id, r.status, r.wall_s, r.reason);
-        assert_eq!(r.status, UnitStatus::Ok, "{} {:?}", r.id, r.reason);
-    }
-    outcome
+    units::analyse(ct, &UNITS)
 }
 
 fn masks(outcome: &RunOutcome) -> BTreeMap<String, Arc<Mask>> {
