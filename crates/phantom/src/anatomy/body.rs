@@ -44,11 +44,120 @@ pub struct RadialSpec {
     pub harmonics: Vec<Harmonic>,
     /// Radius at the posterior midline (spine notch), when notched.
     pub notch: Option<Profile>,
+    /// The radii tabulated over angle and height (filled by
+    /// [`RadialSpec::prepare`] or on first use; not part of the shape).
+    #[serde(skip)]
+    pub cache: RadiusCache,
+}
+
+/// Angular bins of the radius table (0.18 degrees: about 0.5 mm of arc
+/// at the widest chest; the shape's harmonics are of order <= 6).
+const RADIUS_TABLE_ANGLES: usize = 2048;
+/// Height step of the radius table, mm (the profiles vary over tens of mm).
+const RADIUS_TABLE_STEP_MM: f64 = 1.0;
+
+/// [`RadialSpec::radius_exact`] tabulated on a regular (height, angle)
+/// grid over the heights where the profiles vary (beyond them every
+/// profile holds its end value, so clamping the height is exact). Every
+/// lung, pleural and wall distance of the generator asks for a radius, per
+/// pixel and many times per pixel: the table turns a dozen powers and
+/// cosines into a bilinear look-up, within 0.01 mm of the exact radius.
+#[derive(Clone, Default)]
+pub struct RadiusCache(std::sync::OnceLock<RadiusTable>);
+
+/// The filled table of a [`RadiusCache`].
+#[derive(Clone)]
+pub struct RadiusTable {
+    w0: f64,
+    nw: usize,
+    radii: Vec<f32>,
+}
+
+impl std::fmt::Debug for RadiusCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "RadiusCache(filled)"
+        } else {
+            "RadiusCache(empty)"
+        })
+    }
+}
+
+/// A cache carries no identity: two shapes are equal when their profiles are.
+impl PartialEq for RadiusCache {
+    fn eq(&self, _: &RadiusCache) -> bool {
+        true
+    }
 }
 
 impl RadialSpec {
-    /// Radius (mm) in direction `theta` (0 = left, pi/2 = posterior) at `w`.
+    /// Fills the radius table now (it is otherwise filled on first use).
+    pub fn prepare(&self) {
+        self.table();
+    }
+
+    fn table(&self) -> &RadiusTable {
+        // Filled sequentially: a parallel fill inside `get_or_init` could
+        // steal a job that asks for the same table and wait on itself.
+        self.cache.0.get_or_init(|| {
+            let (lo, hi) = self.knot_range();
+            let nw = ((hi - lo) / RADIUS_TABLE_STEP_MM).ceil().max(0.0) as usize + 1;
+            let mut radii = Vec::with_capacity(nw * RADIUS_TABLE_ANGLES);
+            for k in 0..nw {
+                let w = lo + k as f64 * RADIUS_TABLE_STEP_MM;
+                for i in 0..RADIUS_TABLE_ANGLES {
+                    let theta = i as f64 / RADIUS_TABLE_ANGLES as f64 * std::f64::consts::TAU
+                        - std::f64::consts::PI;
+                    radii.push(self.radius_exact(theta, w) as f32);
+                }
+            }
+            RadiusTable { w0: lo, nw, radii }
+        })
+    }
+
+    /// The lowest and highest knot height of every profile of the shape.
+    fn knot_range(&self) -> (f64, f64) {
+        let mut lo = f64::INFINITY;
+        let mut hi = f64::NEG_INFINITY;
+        let profiles = [&self.a, &self.b_ant, &self.b_post, &self.n]
+            .into_iter()
+            .chain(self.harmonics.iter().map(|h| &h.amp))
+            .chain(self.notch.iter());
+        for p in profiles {
+            for &(x, _) in &p.knots {
+                lo = lo.min(x);
+                hi = hi.max(x);
+            }
+        }
+        if lo.is_finite() { (lo, hi) } else { (0.0, 0.0) }
+    }
+
+    /// Radius (mm) in direction `theta` (0 = left, pi/2 = posterior) at
+    /// `w`, from the table (bilinear).
+    #[inline]
     pub fn radius(&self, theta: f64, w: f64) -> f64 {
+        let t = self.table();
+        let fw = ((w - t.w0) / RADIUS_TABLE_STEP_MM).clamp(0.0, (t.nw - 1) as f64);
+        let k0 = (fw as usize).min(t.nw.saturating_sub(2));
+        let k1 = (k0 + 1).min(t.nw - 1);
+        let tw = (fw - k0 as f64) as f32;
+        let n = RADIUS_TABLE_ANGLES;
+        let fa = ((theta + std::f64::consts::PI) / std::f64::consts::TAU * n as f64)
+            .rem_euclid(n as f64);
+        let i0 = (fa as usize).min(n - 1);
+        let i1 = (i0 + 1) % n;
+        let ta = (fa - i0 as f64) as f32;
+        let row = |k: usize| {
+            let r = &t.radii[k * n..(k + 1) * n];
+            r[i0] + ta * (r[i1] - r[i0])
+        };
+        let (a, b) = (row(k0), row(k1));
+        (a + tw * (b - a)) as f64
+    }
+
+    /// Radius (mm) in direction `theta` (0 = left, pi/2 = posterior) at
+    /// `w`, evaluated from the profiles.
+    pub fn radius_exact(&self, theta: f64, w: f64) -> f64 {
         let (s, c) = theta.sin_cos();
         let a = self.a.at(w).max(1.0);
         let b = if s > 0.0 {
@@ -324,7 +433,9 @@ pub fn build(p: &PhantomParams, lm: &Landmarks, spine_v: &Profile) -> Body {
         n: Profile::new(vec![(top, 2.0), (v(2), n_exp), (bottom, n_exp - 0.1)]),
         harmonics,
         notch: Some(notch),
+        cache: RadiusCache::default(),
     };
+    core.prepare();
     let wall = Profile::new(vec![
         (top, 2.0),
         (v(0) + 10.0, 5.0),

@@ -37,6 +37,12 @@ pub struct Tube {
     pub bbox: Aabb,
 }
 
+/// Slack (mm) of the box rejection in [`Tube::sdf`]: a segment whose box
+/// lies farther than the best distance so far plus this cannot be the
+/// nearest (the elliptical-section distance is an approximation within
+/// about a millimetre of the true one).
+const SDF_PRUNE_SLACK_MM: f64 = 3.0;
+
 impl Tube {
     /// A circular tube through `points` with one radius per point.
     pub fn circular(points: &[V3], radii: &[f64]) -> Tube {
@@ -178,12 +184,46 @@ impl Tube {
 
     /// Signed distance of the whole tube at `p` (mm, negative inside).
     pub fn sdf(&self, p: V3) -> f64 {
-        let n = self.seg_boxes.len();
-        let mut best = f64::INFINITY;
-        for i in 0..n {
+        self.sdf_among(p, 0..self.seg_boxes.len())
+    }
+
+    /// Indices of the segments whose boxes meet `b`.
+    pub fn segments_in(&self, b: &Aabb) -> Vec<usize> {
+        self.seg_boxes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| (0..3).all(|k| s.min[k] <= b.max[k] && s.max[k] >= b.min[k]))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// [`Tube::sdf`] over the segments `segs` only (the caller knows the
+    /// others are farther, e.g. from [`Tube::segments_in`]).
+    pub fn sdf_among(&self, p: V3, segs: impl Iterator<Item = usize> + Clone) -> f64 {
+        let box_d = |i: usize| {
             let b = &self.seg_boxes[i];
-            // Cheap rejection: distance to the box is a lower bound.
-            if crate::geom::box_distance(b.min, b.max, p) > best + 50.0 {
+            crate::geom::box_distance(b.min, b.max, p)
+        };
+        // The segment with the nearest box first, so that the bound
+        // rejects most of the others.
+        let mut first = None;
+        let mut first_d = f64::INFINITY;
+        for i in segs.clone() {
+            let d = box_d(i);
+            if d < first_d || first.is_none() {
+                first = Some(i);
+                first_d = d;
+            }
+        }
+        let Some(first) = first else {
+            return f64::INFINITY;
+        };
+        let mut best = self.segment_sdf(first, p).0;
+        for i in segs.filter(|&i| i != first) {
+            // Cheap rejection: the box holds the segment's tube, so the
+            // distance to it is a lower bound (up to the elliptical
+            // section's approximation, which SDF_PRUNE_SLACK_MM covers).
+            if box_d(i) > best + SDF_PRUNE_SLACK_MM {
                 continue;
             }
             best = best.min(self.segment_sdf(i, p).0);

@@ -368,8 +368,19 @@ impl Lesion for Emphysema {
                 if delta < -reach {
                     continue;
                 }
+                // The wall distance near `p` to first order: it grows
+                // along the in-plane radial direction (x 0.95, as
+                // `Wall::distance` scales it); the core radius varies
+                // slowly with angle and height, so one exact evaluation
+                // per pixel serves the gradient's three offsets.
+                let rho = u.hypot(v).max(1e-6);
+                let radial = [0.95 * u / rho, 0.95 * v / rho];
                 let f = |q: V3| {
-                    let wl = if para { self.wall.distance(q) } else { 0.0 };
+                    let wl = if para {
+                        wall + radial[0] * (q[0] - u) + radial[1] * (q[1] - v)
+                    } else {
+                        0.0
+                    };
                     self.field(tex, q, wl)
                 };
                 let g = [

@@ -250,9 +250,16 @@ impl Nodule {
     /// Signed distance of the whole nodule.
     #[inline]
     pub fn sdf(&self, p: V3) -> f64 {
+        const SPICULE_BLEND_MM: f64 = 0.8;
         let mut d = self.body_sdf(p);
         for s in &self.spicules {
-            d = smin(d, s.sdf(p), 0.8);
+            // smin(d, x, k) == d when x >= d + k: skip spicules whose box
+            // is that far, with 1 mm for the elliptical-section
+            // approximation (no change to the shape).
+            if crate::geom::box_distance(s.bbox.min, s.bbox.max, p) >= d + SPICULE_BLEND_MM + 1.0 {
+                continue;
+            }
+            d = smin(d, s.sdf(p), SPICULE_BLEND_MM);
         }
         d
     }

@@ -305,16 +305,30 @@ impl RibFracture {
     /// Signed distance of the fractured bone at `p` and the point in the
     /// rib's own (unbroken) frame whose tissue it shows.
     #[inline]
-    fn fractured_sdf(&self, p: V3) -> (f64, V3) {
+    fn fractured_sdf(&self, p: V3, segs: &[usize]) -> (f64, V3) {
         let s = dot(sub(p, self.point), self.normal);
         let half = 0.5 * self.gap;
         if s < 0.0 {
-            (self.rib.bone.sdf(p).max(s + half), p)
+            (self.bone_sdf(p, segs).max(s + half), p)
         } else {
             let q = sub(p, scale(self.shift, self.shift_weight(s)));
             let sq = dot(sub(q, self.point), self.normal);
-            (self.rib.bone.sdf(q).max(half - sq), q)
+            (self.bone_sdf(q, segs).max(half - sq), q)
         }
+    }
+
+    /// The rib's bone segments that can be nearest to a point of the
+    /// lesion's box or its displaced image (the rest of the rib is
+    /// farther than any distance the painter uses).
+    fn near_segments(&self) -> Vec<usize> {
+        let reach = crate::geom::norm(self.shift) + 10.0;
+        self.rib.bone.segments_in(&self.bbox.expand(reach))
+    }
+
+    /// Distance to the unbroken rib over the segments `segs`.
+    #[inline]
+    fn bone_sdf(&self, p: V3, segs: &[usize]) -> f64 {
+        self.rib.bone.sdf_among(p, segs.iter().copied())
     }
 }
 
@@ -347,6 +361,7 @@ impl Lesion for RibFracture {
         let own = self.rib.label;
         let nx = c.grid.nx;
         let reach = self.taper + 2.0;
+        let segs = self.near_segments();
         for y in rect.y0..rect.y1 {
             for x in rect.x0..rect.x1 {
                 let i = y * nx + x;
@@ -355,11 +370,11 @@ impl Lesion for RibFracture {
                 if s.abs() > reach {
                     continue;
                 }
-                let d_old = self.rib.bone.sdf(p);
-                let (d_new, q) = self.fractured_sdf(p);
+                let d_old = self.bone_sdf(p, &segs);
+                let (d_new, q) = self.fractured_sdf(p, &segs);
                 let d_cal = self.callus.map(|[th, hl, _]| {
                     let bump = (1.0 - (s / hl).powi(2)).max(0.0);
-                    self.rib.bone.sdf(q) - th * bump * bump.sqrt()
+                    self.bone_sdf(q, &segs) - th * bump * bump.sqrt()
                 });
                 let lim = px + h;
                 let near_cal = d_cal.is_some_and(|d| d < lim);
@@ -407,7 +422,7 @@ impl Lesion for RibFracture {
                 }
                 let a = cov(d_new);
                 if a > 0.0 {
-                    let db = self.rib.bone.sdf(q);
+                    let db = self.bone_sdf(q, &segs);
                     let val = if db > -ct {
                         cort
                     } else {
