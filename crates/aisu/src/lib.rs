@@ -14,6 +14,7 @@ pub mod artefact;
 pub mod catalogue;
 pub mod context;
 pub mod manifest;
+pub mod matching;
 pub mod model;
 
 pub use artefact::{Artefact, ArtefactKind, ArtefactName, Centreline, Landmarks, Mask};

@@ -2,67 +2,18 @@
 //! accumulates per-code sensitivity, false positives per scan per unit,
 //! measurement error, location accuracy and grade agreement.
 //!
-//! Matching (issue 4): same code, nearest centroid first, within
-//! max(10 mm, lesion radius). Ground-truth lesions with `"assessable":
+//! Matching is [`aisu::matching`] (issue 4: same code, nearest centroid
+//! first, within max(10 mm, lesion radius)). Ground-truth lesions with `"assessable":
 //! false` are skipped: missing them is no error, and a prediction matched
 //! to one is no false positive.
 
 use std::collections::BTreeMap;
 
-use aisu::{Finding, FindingsDocument, Urgency};
+use aisu::{FindingsDocument, Urgency};
 
 use crate::stats::{ErrorSummary, Proportion};
 
-/// Minimum matching distance, mm.
-pub const MATCH_MIN_MM: f64 = 10.0;
-
-/// The radius of a ground-truth lesion, mm: half its largest diameter
-/// measurement, else half the diagonal of its box.
-pub fn lesion_radius(f: &Finding) -> f64 {
-    let diameter = ["max_diameter", "long_axis", "mean_diameter"]
-        .iter()
-        .find_map(|n| f.measurement(n));
-    match diameter {
-        Some(d) => d / 2.0,
-        None => {
-            let [lo, hi] = f.bbox_lps_mm;
-            let d2: f64 = (0..3).map(|k| (hi[k] - lo[k]).powi(2)).sum();
-            d2.sqrt() / 2.0
-        }
-    }
-}
-
-fn distance(a: [f64; 3], b: [f64; 3]) -> f64 {
-    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
-}
-
-/// Pairs of (predicted index, truth index) for one case.
-pub fn match_findings(predicted: &[Finding], truth: &[Finding]) -> Vec<(usize, usize)> {
-    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
-    for (i, p) in predicted.iter().enumerate() {
-        for (j, t) in truth.iter().enumerate() {
-            if p.code != t.code {
-                continue;
-            }
-            let d = distance(p.centroid_lps_mm, t.centroid_lps_mm);
-            if d <= MATCH_MIN_MM.max(lesion_radius(t)) {
-                candidates.push((d, i, j));
-            }
-        }
-    }
-    candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut used_p = vec![false; predicted.len()];
-    let mut used_t = vec![false; truth.len()];
-    let mut pairs = Vec::new();
-    for (_, i, j) in candidates {
-        if !used_p[i] && !used_t[j] {
-            used_p[i] = true;
-            used_t[j] = true;
-            pairs.push((i, j));
-        }
-    }
-    pairs
-}
+pub use aisu::matching::{MATCH_MIN_MM, lesion_radius, match_findings};
 
 /// Accumulated counts for one finding code over a suite.
 #[derive(Debug, Clone, Default)]
@@ -238,7 +189,7 @@ impl FindingTally {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aisu::{AisuRef, Measurement, Site};
+    use aisu::{AisuRef, Finding, Measurement, Site};
 
     fn finding(code: &str, at: [f64; 3], diameter: f64, assessable: bool) -> Finding {
         Finding {
@@ -294,5 +245,41 @@ mod tests {
         let scores = tally.scores();
         let e = &scores[0].measurement_error["mean_diameter"];
         assert!((e.bias - (1.0 - 2.0) / 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn exam_codes_match_by_code_and_side_codes_by_side() {
+        let sided = |code: &str, at: [f64; 3], side: &str| {
+            let mut f = finding(code, at, 5.0, true);
+            f.site.side = Some(side.into());
+            f
+        };
+        // Steatosis (exam-level): the centroids of two ROI sets 80 mm apart
+        // still describe the same finding.
+        let pairs = match_findings(
+            &[finding("F32", [80.0, 0.0, 0.0], 5.0, true)],
+            &[finding("F32", [0.0, 0.0, 0.0], 5.0, true)],
+        );
+        assert_eq!(pairs, vec![(0, 0)]);
+        // Effusion (per side): the side decides, not the distance.
+        let truth = [
+            sided("F14", [-60.0, 40.0, 0.0], "right"),
+            sided("F14", [60.0, 40.0, 0.0], "left"),
+        ];
+        let predicted = [
+            sided("F14", [30.0, 0.0, -40.0], "left"),
+            sided("F14", [-20.0, 0.0, 60.0], "right"),
+        ];
+        let mut pairs = match_findings(&predicted, &truth);
+        pairs.sort();
+        assert_eq!(pairs, vec![(0, 1), (1, 0)]);
+        // A lesion-level code 80 mm away does not match.
+        assert!(
+            match_findings(
+                &[finding("F01", [80.0, 0.0, 0.0], 5.0, true)],
+                &[finding("F01", [0.0, 0.0, 0.0], 5.0, true)],
+            )
+            .is_empty()
+        );
     }
 }

@@ -21,6 +21,15 @@ pub const UNITS: [&str; 6] = [
 
 /// Runs the units above on a CT.
 pub fn run(ct: &Volume<i16>, exam: ExamInfo) -> (FindingsDocument, RunOutcome) {
+    run_units(ct, exam, &UNITS)
+}
+
+/// Runs the named units (every dependency listed) on a CT.
+pub fn run_units(
+    ct: &Volume<i16>,
+    exam: ExamInfo,
+    units: &[&str],
+) -> (FindingsDocument, RunOutcome) {
     let mut registry = Registry::new();
     for unit in anatomy::units().into_iter().chain(findings::units()) {
         registry.register(unit).unwrap();
@@ -29,7 +38,7 @@ pub fn run(ct: &Volume<i16>, exam: ExamInfo) -> (FindingsDocument, RunOutcome) {
         name: "nodules-test".into(),
         description: String::new(),
         threads: Some(2),
-        units: UNITS
+        units: units
             .iter()
             .map(|id| UnitSpec {
                 id: id.to_string(),
@@ -59,57 +68,14 @@ pub fn exam(slice_mm: f64, context: ExamContext) -> ExamInfo {
     }
 }
 
-/// Minimum matching distance, mm (as crates/eval).
-pub const MATCH_MIN_MM: f64 = 10.0;
-
-/// Half the largest diameter (as crates/eval).
-pub fn lesion_radius(f: &Finding) -> f64 {
-    let diameter = ["max_diameter", "long_axis", "mean_diameter"]
-        .iter()
-        .find_map(|n| f.measurement(n));
-    match diameter {
-        Some(d) => d / 2.0,
-        None => {
-            let [lo, hi] = f.bbox_lps_mm;
-            let d2: f64 = (0..3).map(|k| (hi[k] - lo[k]).powi(2)).sum();
-            d2.sqrt() / 2.0
-        }
-    }
-}
-
 /// Distance between two LPS points, mm.
 pub fn distance(a: [f64; 3], b: [f64; 3]) -> f64 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
 }
 
-/// Pairs (predicted index, truth index): same code, nearest first,
-/// within max(10 mm, truth radius) (as crates/eval).
-pub fn match_findings(predicted: &[Finding], truth: &[Finding]) -> Vec<(usize, usize)> {
-    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
-    for (i, p) in predicted.iter().enumerate() {
-        for (j, t) in truth.iter().enumerate() {
-            if p.code != t.code {
-                continue;
-            }
-            let d = distance(p.centroid_lps_mm, t.centroid_lps_mm);
-            if d <= MATCH_MIN_MM.max(lesion_radius(t)) {
-                candidates.push((d, i, j));
-            }
-        }
-    }
-    candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut used_p = vec![false; predicted.len()];
-    let mut used_t = vec![false; truth.len()];
-    let mut pairs = Vec::new();
-    for (_, i, j) in candidates {
-        if !used_p[i] && !used_t[j] {
-            used_p[i] = true;
-            used_t[j] = true;
-            pairs.push((i, j));
-        }
-    }
-    pairs
-}
+// Not every test binary that includes this module matches findings.
+#[allow(unused_imports)]
+pub use aisu::matching::match_findings;
 
 /// One line about a finding.
 pub fn describe(f: &Finding) -> String {
