@@ -5,11 +5,14 @@
 //! Method, for non-contrast CT (Kurugol et al., Med Phys 2015; Xie et al.,
 //! IEEE TMI 2014): the descending aorta is found as the best round
 //! soft-tissue disc (radius 8-20 mm) in the posterior mediastinum on
-//! mid-thoracic slices, left of or at the spine; from there the tube is
-//! tracked with cross-sections perpendicular to its course
-//! ([`crate::tubes::track`]) down to the hiatus and beyond while it stays
-//! round, and up over the arch and down the ascending aorta until it
-//! disappears into the heart at the root. When the upward track does not
+//! mid-thoracic slices, left of or at the spine and not behind bone (the
+//! spinal canal); from there the tube is tracked with cross-sections
+//! perpendicular to its course ([`crate::tubes::track`]) down to the
+//! hiatus and beyond while it stays round, and up over the arch and down
+//! the ascending aorta until it disappears into the heart at the root.
+//! Where the left atrium lies against the descending aorta the two read
+//! as one mass and the track is lost; it is picked up again a few
+//! centimetres on, straight above or below ([`track_bridged`]). When the upward track does not
 //! turn over the arch by itself (it may go on up the left subclavian
 //! artery), the arch is tracked from the top of the descending aorta in
 //! the directions it may leave it ([`track_arch`]); the ascending aorta
@@ -25,7 +28,9 @@ use std::sync::Arc;
 use aisu::{Aisu, AisuError, Artefact, Centreline, Context, Landmarks, Manifest, Mask};
 
 use crate::constants::{
-    AORTA_BRANCH_SHRINK, AORTA_MAX_BONE_SHARE, AORTA_TAPER, AORTIC_ROOT_MM, ARCH_MAX_GAP_MM,
+    AORTA_BRANCH_SHRINK, AORTA_BRIDGE_CONFIRM, AORTA_BRIDGE_DRIFT_MM, AORTA_BRIDGE_FORWARD_MM,
+    AORTA_BRIDGE_GROWTH, AORTA_BRIDGE_MM, AORTA_BRIDGES, AORTA_FRONT_BONE_MIN_MM,
+    AORTA_FRONT_BONE_MM, AORTA_MAX_BONE_SHARE, AORTA_TAPER, AORTIC_ROOT_MM, ARCH_MAX_GAP_MM,
     ARCH_MAX_GROWTH, ARCH_MIN_DEPTH_MM, ARCH_MIN_DESCENT_MM, ARCH_START_STEPS, ASCENDING_MIN_RATIO,
     SEED_DR_MM, SEED_DRIFT_MM,
 };
@@ -142,6 +147,7 @@ pub fn find_descending_seed(grid: &WorkGrid, facts: &LungFacts) -> Option<Circle
                         (0.0..=100.0).contains(&c.inner_hu)
                             && !facts.is_lung(grid, c.c)
                             && bone_share(grid, c) < AORTA_MAX_BONE_SHARE
+                            && !behind_bone(grid, c)
                     })
                     .collect(),
             );
@@ -171,15 +177,7 @@ pub fn segment_aorta(
     // (subclavian and carotid arteries are a third to half its radius).
     let stop_desc =
         |c: &Circle| stop_in_lung(c) || grown(c, seed.r, 1.6) || c.r < AORTA_BRANCH_SHRINK * seed.r;
-    let up = track(
-        &grid,
-        None,
-        &AORTA_SPEC,
-        &seed,
-        [0.0, 0.0, 1.0],
-        500.0,
-        &stop_desc,
-    );
+    let up = track_bridged(&grid, &facts, &seed, &AORTA_SPEC, true, 500.0, &stop_desc);
     // Downwards the aorta neither branches nor narrows much (about 1 mm
     // per 10 cm); a fit that shrinks is a neighbour (left atrium,
     // oesophagus) pressing on the ring, so the radius is held.
@@ -188,15 +186,7 @@ pub fn segment_aorta(
         ..AORTA_SPEC
     };
     let stop_down = |c: &Circle| stop_in_lung(c) || grown(c, seed.r, 1.6);
-    let down = track(
-        &grid,
-        None,
-        &down_spec,
-        &seed,
-        [0.0, 0.0, -1.0],
-        300.0,
-        &stop_down,
-    );
+    let down = track_bridged(&grid, &facts, &seed, &down_spec, false, 300.0, &stop_down);
     // The descending aorta from its highest point down.
     let mut descending: Vec<Circle> = up.iter().rev().cloned().collect();
     descending.push(seed);
@@ -310,6 +300,80 @@ pub fn segment_aorta(
     }))
 }
 
+/// Tracks the descending aorta from `seed` up (`up`) or down with
+/// `spec` ([`track`]), bridging stretches where it is lost: the left
+/// atrium (or a node, the oesophagus) lies against its front over a few
+/// centimetres, where the two read as one soft-tissue mass and the fit
+/// shrinks or fails. The descending aorta runs on nearly straight beside
+/// the spine, so a disc of about its radius is looked for right beyond
+/// where the track ended, up to [`AORTA_BRIDGE_MM`] on; it is taken when
+/// it can itself be tracked on for [`AORTA_BRIDGE_CONFIRM`] steps.
+/// Returns the cross-sections beyond the seed, nearest first.
+fn track_bridged(
+    grid: &WorkGrid,
+    facts: &LungFacts,
+    seed: &Circle,
+    spec: &TubeSpec,
+    up: bool,
+    max_len_mm: f64,
+    stop: &dyn Fn(&Circle) -> bool,
+) -> Vec<Circle> {
+    let s = grid.spacing();
+    let sign = if up { 1.0 } else { -1.0 };
+    let dir = [0.0, 0.0, sign];
+    let mut out = track(grid, None, spec, seed, dir, max_len_mm, stop);
+    let find_spec = TubeSpec {
+        r_range: (AORTA_TAPER * seed.r, AORTA_BRIDGE_GROWTH * seed.r),
+        ..AORTA_SPEC
+    };
+    for _ in 0..AORTA_BRIDGES {
+        let last = *out.last().unwrap_or(seed);
+        // Only a track lost on its way along the spine: one that has
+        // turned over the arch (forwards, then down the ascending aorta)
+        // ended where the descending aorta does.
+        let furthest = out.iter().all(|c| sign * c.c[2] <= sign * last.c[2]);
+        if !furthest || (up && seed.c[1] - last.c[1] > AORTA_BRIDGE_FORWARD_MM) {
+            break;
+        }
+        let walked = (last.c[2] - seed.c[2]).abs();
+        let mut gap = AORTA_SPEC.step_mm;
+        let mut resumed = None;
+        while gap <= AORTA_BRIDGE_MM && walked + gap < max_len_mm {
+            let z = last.c[2] + sign * gap;
+            gap += AORTA_SPEC.step_mm.max(s[2]);
+            if z < 0.0 {
+                break;
+            }
+            let k = ((z / s[2]).round() as usize).min(grid.dims()[2] - 1);
+            let roi = (
+                last.c[0] - AORTA_BRIDGE_DRIFT_MM,
+                last.c[0] + AORTA_BRIDGE_DRIFT_MM,
+                last.c[1] - AORTA_BRIDGE_DRIFT_MM,
+                last.c[1] + AORTA_BRIDGE_DRIFT_MM,
+            );
+            let candidate = axial_circles(grid, None, &find_spec, k as f64 * s[2], roi)
+                .into_iter()
+                .find(|c| {
+                    (0.0..=100.0).contains(&c.inner_hu)
+                        && !facts.is_lung(grid, c.c)
+                        && bone_share(grid, c) < AORTA_MAX_BONE_SHARE
+                        && !stop(c)
+                });
+            if let Some(c) = candidate {
+                let on = track(grid, None, spec, &c, dir, max_len_mm - walked - gap, stop);
+                if on.len() >= AORTA_BRIDGE_CONFIRM {
+                    resumed = Some((c, on));
+                    break;
+                }
+            }
+        }
+        let Some((c, on)) = resumed else { break };
+        out.push(c);
+        out.extend(on);
+    }
+    out
+}
+
 /// Share of an axial ring just outside a circle that is bone (the spinal
 /// canal is a round, vertical, fluid-filled tube walled by bone all round;
 /// the aorta touches the spine only on one side).
@@ -324,6 +388,27 @@ fn bone_share(grid: &WorkGrid, c: &Circle) -> f64 {
         })
         .count();
     bone as f64 / n as f64
+}
+
+/// Whether bone lies straight in front of a circle (within
+/// [`AORTA_FRONT_BONE_MM`] of its wall): the spinal canal, a round,
+/// vertical, fluid-filled tube like the aorta, lies behind the vertebral
+/// body, where the bony ring around it opens at the intervertebral discs
+/// and foramina; nothing but soft tissue and air lies in front of the
+/// descending aorta (oesophagus, left atrium, left main bronchus).
+fn behind_bone(grid: &WorkGrid, c: &Circle) -> bool {
+    // Work y grows backwards (LPS): in front is towards smaller y.
+    [-0.35f64, 0.0, 0.35].iter().any(|t| {
+        let (dx, dy) = (t.sin(), -t.cos());
+        let bone = (0..AORTA_FRONT_BONE_MM as usize)
+            .filter(|k| {
+                let d = c.r + 2.0 + *k as f64;
+                grid.sample_mm([c.c[0] + d * dx, c.c[1] + d * dy, c.c[2]])
+                    > AORTA_SPEC.outside_above
+            })
+            .count();
+        bone as f64 >= AORTA_FRONT_BONE_MIN_MM
+    })
 }
 
 /// Finds the ascending aorta below the top of the descending aorta: in

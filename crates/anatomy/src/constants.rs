@@ -293,6 +293,37 @@ pub const AORTA_BRANCH_SHRINK: f64 = 0.65;
 /// of the seed's radius (it narrows from about 13 to 11 mm in radius
 /// between the mid-thorax and the hiatus: Hager et al., J Vasc Surg 2002).
 pub const AORTA_TAPER: f64 = 0.8;
+/// Aorta: the descending aorta lost while tracking it up or down (the
+/// left atrium or a node pressed against its front reads as one
+/// soft-tissue mass with it) is looked for again up to this far (mm)
+/// beyond where it was lost (the left atrium spans 35-45 mm
+/// craniocaudally: Lang et al., JASE 2015).
+pub const AORTA_BRIDGE_MM: f64 = 48.0;
+/// Aorta: ... within this distance (mm, axial) of where it was lost (it
+/// runs nearly straight up beside the spine, cf. [`SEED_DRIFT_MM`]).
+pub const AORTA_BRIDGE_DRIFT_MM: f64 = 10.0;
+/// Aorta: ... as a disc at most this factor of the seed's radius (and at
+/// least [`AORTA_TAPER`] of it).
+pub const AORTA_BRIDGE_GROWTH: f64 = 1.3;
+/// Aorta: ... that can itself be tracked on for this many steps (a
+/// round blob of a few millimetres is not the aorta going on).
+pub const AORTA_BRIDGE_CONFIRM: usize = 3;
+/// Aorta: ... and, upwards, only when the track, at its highest so far, has come no
+/// more than this far (mm) forwards of the seed (the descending aorta
+/// runs up beside the spine, drifting a few millimetres backwards; the
+/// arch turns forwards over the left main bronchus).
+pub const AORTA_BRIDGE_FORWARD_MM: f64 = 10.0;
+/// Aorta: at most this many such gaps are bridged.
+pub const AORTA_BRIDGES: usize = 2;
+/// Aorta: a descending-aorta candidate with at least
+/// [`AORTA_FRONT_BONE_MIN_MM`] of bone on a ray within this distance (mm)
+/// straight in front of its wall lies behind the vertebral body (the
+/// spinal canal; vertebral bodies are 25-35 mm deep at T4-T10).
+pub const AORTA_FRONT_BONE_MM: f64 = 30.0;
+/// Aorta: see [`AORTA_FRONT_BONE_MM`] (a few millimetres: more than a
+/// calcified plaque or node on the way, less than a vertebral body's
+/// cortex front and back and its cancellous bone).
+pub const AORTA_FRONT_BONE_MIN_MM: f64 = 4.0;
 /// Aorta: at most this share of the ring around a descending-aorta
 /// candidate is bone (the aorta lies against the left front of the
 /// vertebral body, a quarter of its circumference at most; the spinal
