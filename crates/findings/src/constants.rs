@@ -235,3 +235,276 @@ pub const TIER3_MIN_MM: f64 = 15.0;
 
 /// See [`TIER3_MIN_MM`].
 pub const ROUTINE_MIN_MM: f64 = 6.0;
+
+// ---------------------------------------------------------------------
+// Coronary artery calcium (airad.calcium, F19)
+// ---------------------------------------------------------------------
+
+/// Agatston threshold, HU: calcium is 130 HU or more (Agatston et al.,
+/// JACC 1990; FINDINGS.md F19).
+pub const CAC_HU: f32 = 130.0;
+
+/// Agatston: smallest lesion area on one slice, mm^2 (Agatston 1990;
+/// FINDINGS.md F19).
+pub const CAC_MIN_AREA_MM2: f64 = 1.0;
+
+/// Agatston density weights 1-4 from these peak HU (Agatston 1990).
+pub const CAC_WEIGHT_HU: [f32; 4] = [130.0, 200.0, 300.0, 400.0];
+
+/// Slice thickness of the Agatston method, mm (Agatston 1990: 3 mm
+/// electron-beam slices). Thinner scans are scored on 3 mm slabs
+/// averaged from the native slices; thicker ones on native slices scaled
+/// by spacing / 3 (module docs of `calcium`).
+pub const CAC_SLICE_MM: f64 = 3.0;
+
+/// CAC-DRS Agatston bounds: 0, 1-99 A1, 100-299 A2, >=300 A3 (Hecht et
+/// al., J Cardiovasc Comput Tomogr 2018).
+pub const CAC_DRS_BOUNDS: [f64; 2] = [100.0, 300.0];
+
+/// Search region: the pericardial sac (and the heart) grown by this much,
+/// mm, so that calcium in the epicardial fat at the edge of the sac mask
+/// is searched (coronary arteries run in the epicardial fat of the AV and
+/// interventricular grooves; tuned).
+pub const CAC_SEARCH_MARGIN_MM: f64 = 3.0;
+
+/// Calcium whose voxels lie mostly within this distance of the aorta mask
+/// is aortic (root, wall) and never coronary, mm (tuned: the aortic wall
+/// is 2-3 mm thick outside a lumen mask).
+pub const CAC_AORTA_MARGIN_MM: f64 = 1.0;
+
+/// Share of a lesion's voxels near the aorta above which it is aortic
+/// (convention: majority).
+pub const CAC_AORTA_SHARE: f64 = 0.5;
+
+/// Shell around a lesion inspected for epicardial fat, mm: a coronary
+/// artery is 3-4 mm across in the fat, so fat lies within a few mm of its
+/// calcium (tuned).
+pub const CAC_SHELL_MM: f64 = 3.0;
+
+/// Fat on CT: below this HU (adipose tissue -190..-30 HU: Yoshizumi et
+/// al., Radiology 1999).
+pub const CAC_FAT_MAX_HU: f32 = -30.0;
+
+/// A coronary lesion has at least this share of fat in its shell; calcium
+/// enclosed by soft tissue and blood (mitral annulus, valve) has less
+/// (tuned).
+pub const CAC_MIN_FAT_SHARE: f64 = 0.12;
+
+/// A coronary lesion lies no deeper in the heart mask than this, mm
+/// (depth of its centroid): the coronaries run on the surface; mitral
+/// annular and valve calcium lie deeper (tuned).
+pub const CAC_MAX_DEPTH_MM: f64 = 4.0;
+
+/// Noise guard: a lesion counts when its peak exceeds the soft-tissue
+/// level (blood and myocardium, ~40 HU) by this many noise SDs as well as
+/// reaching [`CAC_HU`], so that noise spikes in the myocardium are not
+/// scored (tuned; noise is measured in the epicardial fat).
+pub const CAC_NOISE_K: f32 = 6.0;
+
+/// Soft tissue (blood, myocardium) on non-contrast CT, HU (~40 HU).
+pub const CAC_SOFT_TISSUE_HU: f32 = 40.0;
+
+/// Largest slice thickness on which CAC = 0 can be asserted, mm (SCCT/STR
+/// 2016, Hecht et al., J Cardiovasc Comput Tomogr 2017: non-gated CAC on
+/// slices of 3 mm or less).
+pub const CAC_MAX_SLICE_MM: f64 = 3.0;
+
+/// Territory rule (position in the heart's frame, in half extents of its
+/// bounding box from its centroid; module docs of `calcium`): lesions
+/// right of this are RCA (right AV groove; tuned).
+pub const CAC_RCA_MAX_U: f64 = -0.1;
+
+/// Left-sided lesions posterior of this are LCx (left AV groove; tuned).
+pub const CAC_LCX_MIN_V: f64 = 0.0;
+
+/// Left anterior lesions above this height and within
+/// [`CAC_LM_AORTA_MM`] of the aorta are LM (the left main runs from the
+/// left aortic sinus, at the top of the heart; tuned).
+pub const CAC_LM_MIN_W: f64 = 0.4;
+
+/// See [`CAC_LM_MIN_W`], mm.
+pub const CAC_LM_AORTA_MM: f64 = 15.0;
+
+/// Calcified components are grown this far beyond the search region, mm,
+/// to see whether they continue outside it (bone, cartilage; tuned).
+pub const CAC_OUTSIDE_MM: f64 = 10.0;
+
+/// A component with more than this share of its voxels outside the
+/// search region belongs to a structure outside the heart (convention:
+/// coronary calcium lies wholly in the epicardial fat; tuned).
+pub const CAC_OUTSIDE_SHARE: f64 = 0.25;
+
+/// Air (aerated lung) on CT: below this HU (convention).
+pub const CAC_AIR_MAX_HU: f32 = -400.0;
+
+/// A coronary lesion has at most this share of aerated lung in its shell
+/// ([`CAC_SHELL_MM`]): calcium and noise on the pericardium at the lung
+/// border is not coronary (tuned: drawn plaques <= 0.2, pericardial noise
+/// on a real 5 mm scan 0.26-0.43).
+pub const CAC_MAX_AIR_SHARE: f64 = 0.25;
+
+// ---------------------------------------------------------------------
+// Hepatic steatosis (F32): liver and spleen attenuation
+// ---------------------------------------------------------------------
+
+/// Liver at or below this on unenhanced CT, HU: moderate-to-severe
+/// steatosis (Boyce et al., AJR 2010).
+pub const LIVER_MODERATE_SEVERE_HU: f64 = 40.0;
+
+/// Liver below this on unenhanced CT, HU: steatosis, 100 % specific for
+/// moderate-to-severe fat content (Pickhardt et al., AJR 2012).
+pub const LIVER_MILD_HU: f64 = 48.0;
+
+/// Liver minus spleen below this, HU: steatosis (Boyce 2010; FINDINGS.md
+/// F32 "liver more than 10 HU below spleen").
+pub const LIVER_SPLEEN_DIFF_HU: f64 = -10.0;
+
+/// Liver ROI radius, mm: a sphere of 8 mm cuts 2 cm^2 discs on its middle
+/// slices, the 2-3 cm^2 ROIs of Boyce 2010 and Pickhardt 2012.
+pub const LIVER_ROI_MM: f64 = 8.0;
+
+/// Spleen ROI radius, mm (a smaller organ; convention).
+pub const SPLEEN_ROI_MM: f64 = 6.0;
+
+/// Smallest ROI radius when little of the organ is in view, mm (tuned).
+pub const LIVER_ROI_MIN_MM: f64 = 4.0;
+
+/// An ROI stays this far inside the organ mask, mm: clear of the capsule,
+/// the diaphragm and partial volume (convention: ROIs "avoiding the
+/// edges", Boyce 2010).
+pub const ROI_MARGIN_MM: f64 = 3.0;
+
+/// ROI centres lie on a grid of this many radii (ROIs just touch; tuned).
+pub const ROI_STEP_FACTOR: f64 = 2.0;
+
+/// Voxels beyond this many robust SDs of the ROI median are trimmed
+/// (vessel cross-sections; convention for robust means).
+pub const ROI_TRIM_SIGMAS: f64 = 2.5;
+
+/// An ROI whose robust SD exceeds this multiple of the median ROI SD is
+/// heterogeneous (a vessel, fissure or lesion crosses it) and dropped
+/// (tuned).
+pub const ROI_MAX_SD_RATIO: f64 = 1.5;
+
+/// ROI values beyond this many robust SDs of the ROIs' median are
+/// outliers (gallbladder, lesion) and dropped (convention).
+pub const ROI_OUTLIER_SIGMAS: f64 = 3.0;
+
+/// A spleen value outside this range, HU, is taken for a mis-segmented
+/// neighbour and not used (unenhanced spleen 40-60 HU: Boyce 2010;
+/// Kodama et al., AJR 2007).
+pub const SPLEEN_PLAUSIBLE_HU: [f64; 2] = [25.0, 80.0];
+
+// ---------------------------------------------------------------------
+// Opportunistic bone density (F30): vertebral trabecular attenuation
+// ---------------------------------------------------------------------
+
+/// L1 trabecular attenuation at or below this at 120 kV, HU: low bone
+/// density, the sensitive cut-off (90 % sensitivity for osteoporosis:
+/// Pickhardt et al., Ann Intern Med 2013).
+pub const BONE_L1_SENSITIVE_HU: f64 = 160.0;
+
+/// L1 at or below this, HU: the balanced cut-off (Pickhardt 2013).
+pub const BONE_L1_BALANCED_HU: f64 = 135.0;
+
+/// L1 at or below this, HU: osteoporosis, the specific cut-off (>90 %
+/// specificity: Pickhardt 2013; normative data Jang et al., Radiology
+/// 2019).
+pub const BONE_L1_SPECIFIC_HU: f64 = 110.0;
+
+/// Tube voltage the L1 cut-offs hold at, kV, and the tolerance
+/// (attenuation of bone rises as kV falls: Garner et al., Radiology 2017).
+pub const BONE_REFERENCE_KV: f64 = 120.0;
+
+/// See [`BONE_REFERENCE_KV`], kV.
+pub const BONE_KV_TOLERANCE: f64 = 1.0;
+
+/// The ROI spans the central share of the body height between the
+/// endplates (clear of endplate sclerosis and partial volume with the
+/// discs; convention of Pickhardt 2013, mid-body axial ROI).
+pub const BONE_ROI_HEIGHT_SHARE: f64 = 0.5;
+
+/// In-plane ROI semi-axes as shares of the body's width (left-right) and
+/// depth (anteroposterior) measured on the mid-body slices: an oval in
+/// the central trabecular body, clear of the cortex (Pickhardt 2013;
+/// Jang 2019).
+pub const BONE_ROI_WIDTH_SHARE: f64 = 0.35;
+
+/// See [`BONE_ROI_WIDTH_SHARE`].
+pub const BONE_ROI_DEPTH_SHARE: f64 = 0.25;
+
+/// ROI centre as a share of the body depth from the posterior cortex:
+/// the ROI (0.25-0.75 of the depth) keeps off the basivertebral vein
+/// entering at the posterior cortex and off the anterior cortex
+/// (Pickhardt 2013).
+pub const BONE_ROI_CENTRE_SHARE: f64 = 0.5;
+
+/// The body is looked for in a window of this half size around the
+/// spine unit's body centre, mm (tuned).
+pub const BONE_WINDOW_MM: f64 = 45.0;
+
+/// The body centre (the deepest point of the filled vertebra slice) lies
+/// within these distances of the spine unit's body centre, mm,
+/// left-right and anteroposterior: that centre is on the midline but may
+/// sit back at the posterior cortex when the trabecular bone is faint
+/// (tuned).
+pub const BONE_SEARCH_MM: [f64; 2] = [8.0, 20.0];
+
+/// A hole of the vertebra mask darker than this on average is the canal
+/// (CSF 0-15 HU, cord 30-40 HU, epidural fat below 0), not a porotic
+/// body centre (trabecular bone stays above ~50 HU even in osteoporosis:
+/// Jang 2019 normative data); convention.
+pub const BONE_CANAL_MAX_HU: f64 = 40.0;
+
+/// A body slice is not used when its longest anteroposterior ray exceeds
+/// this multiple of the body's inscribed radius (the ray ran into the
+/// arch or a rib head; an adult body is at most ~1.5 times wider than
+/// deep; tuned).
+pub const BONE_MAX_EXTENT_RATIO: f64 = 2.0;
+
+/// Slices whose ROI median exceeds the darkest slice's by more than this
+/// are endplate or cortex and dropped, HU (trabecular texture varies a
+/// few tens of HU between slices; tuned).
+pub const BONE_SLICE_SPREAD_HU: f64 = 50.0;
+
+/// A level whose value differs from the median of the measured levels
+/// within two levels of it by more than this is not used, HU: trabecular
+/// attenuation changes by a few HU per level (Jang 2019), so such a level
+/// holds a fracture, a focal lesion or a mis-placed ROI (levels with
+/// fractures or focal lesions are excluded in opportunistic screening:
+/// Pickhardt 2013; tuned).
+pub const BONE_NEIGHBOUR_MAX_HU: f64 = 60.0;
+
+/// The left-right position of a body is the median of the spine unit's
+/// body centres within this many levels (the midline changes slowly,
+/// even in scoliosis; tuned).
+pub const BONE_MIDLINE_LEVELS: i64 = 3;
+
+/// CT at or above this is taken for bone of the body even outside the
+/// level's mask, HU: the cortex (500-1500 HU, blurred to 200-300 HU on
+/// thick slices) and normal trabecular bone, so that a body whose mask
+/// the spine unit cut short is still closed (the skeleton mask threshold
+/// of the anatomy crate, 150 HU; tuned).
+pub const BONE_DENSE_HU: f64 = 150.0;
+
+/// Thickest slices on which the L1 value is read without a caveat, mm
+/// (the cut-offs were derived on 1.25-5 mm reconstructions: Pickhardt
+/// 2013; Jang 2019).
+pub const BONE_MAX_SLICE_MM: f64 = 5.0;
+
+/// Levels whose endplates lie closer than this are not measured, mm
+/// (adult thoracolumbar bodies are 15-30 mm high; a shorter level is a
+/// mis-placed disc; convention).
+pub const BONE_MIN_HEIGHT_MM: f64 = 12.0;
+
+/// Longest ray from the body centre, mm (adult thoracolumbar bodies are
+/// up to ~50 mm wide: convention).
+pub const BONE_MAX_RAY_MM: f64 = 32.0;
+
+/// Plausible half extents of a vertebral body from its centre, mm: a
+/// lateral ray outside takes the other side's length, an anteroposterior
+/// one drops the slice (tuned).
+pub const BONE_HALF_EXTENT_MM: [f64; 2] = [5.0, 28.0];
+
+/// Fewest voxels for a level's ROI (tuned).
+pub const BONE_MIN_ROI_VOXELS: usize = 12;

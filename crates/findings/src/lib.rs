@@ -5,8 +5,14 @@
 //! their masks; they never call each other.
 //!
 //! - [`nodules`]: `airad.nodules`, pulmonary nodules and masses (F01-F04).
+//! - [`calcium`]: `airad.calcium`, coronary artery calcification (F19).
+//! - [`liver`]: `airad.liver`, hepatic steatosis from liver and spleen attenuation (F32).
+//! - [`bone_density`]: `airad.bone_density`, opportunistic vertebral bone density (F30).
 
+pub mod bone_density;
+pub mod calcium;
 pub mod constants;
+pub mod liver;
 pub mod nodules;
 
 use std::sync::Arc;
@@ -15,7 +21,12 @@ use aisu::Aisu;
 
 /// Every built-in finding unit.
 pub fn units() -> Vec<Arc<dyn Aisu>> {
-    vec![Arc::new(nodules::Nodules::default())]
+    vec![
+        Arc::new(nodules::Nodules::default()),
+        Arc::new(calcium::Calcium::default()),
+        Arc::new(liver::Liver::default()),
+        Arc::new(bone_density::BoneDensity::default()),
+    ]
 }
 
 #[cfg(test)]

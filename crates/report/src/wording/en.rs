@@ -399,14 +399,32 @@ fn f18(c: &Ctx<'_>) -> String {
 }
 
 fn f19(c: &Ctx<'_>) -> String {
+    // Per vessel (airad.calcium), the involved ones only.
+    const VESSELS: [(&str, &str); 4] = [
+        ("agatston_lm", "LM"),
+        ("agatston_lad", "LAD"),
+        ("agatston_lcx", "LCx"),
+        ("agatston_rca", "RCA"),
+    ];
     let f = c.f;
     let mut s = "Coronary artery calcification".to_string();
     if let Some(a) = measured(f, "agatston", ML) {
         s.push_str(&format!(", estimated Agatston score {a}"));
     }
-    if let Some(m) = measurement_list(f, &["agatston"]) {
-        s.push_str(&format!(" ({m})"));
+    let vessels: Vec<String> = VESSELS
+        .iter()
+        .filter_map(|(name, vessel)| {
+            f.measurement(name)
+                .filter(|v| *v > 0.0)
+                .map(|v| format!("{vessel} {v:.0}"))
+        })
+        .collect();
+    if !vessels.is_empty() {
+        s.push_str(&format!(" ({})", vessels.join(", ")));
     }
+    let mut used = vec!["agatston"];
+    used.extend(VESSELS.iter().map(|(n, _)| *n));
+    s.push_str(&others(c.f, &used));
     s
 }
 
