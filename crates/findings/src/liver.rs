@@ -308,19 +308,11 @@ fn place_rois(
                     continue;
                 }
                 let mut vals = Vec::new();
-                for k in z.saturating_sub(reach[2])..=(z + reach[2]).min(nz - 1) {
-                    let dz = (k as f64 - z as f64) * s[2];
-                    for j in y.saturating_sub(reach[1])..=(y + reach[1]).min(ny - 1) {
-                        let dy = (j as f64 - y as f64) * s[1];
-                        for i in x.saturating_sub(reach[0])..=(x + reach[0]).min(nx - 1) {
-                            let dx = (i as f64 - x as f64) * s[0];
-                            let idx = i + nx * (j + ny * k);
-                            if dx * dx + dy * dy + dz * dz <= radius * radius && inside[idx] {
-                                vals.push(f64::from(hu[idx]));
-                            }
-                        }
+                for_each_in_ball([x, y, z], [nx, ny, nz], reach, s, radius, |idx| {
+                    if inside[idx] {
+                        vals.push(f64::from(hu[idx]));
                     }
-                }
+                });
                 if vals.len() < 5 {
                     continue;
                 }
@@ -346,6 +338,32 @@ fn place_rois(
     rois
 }
 
+/// Calls `f` with the flat index of every voxel of a grid of `dims`
+/// within `radius` mm of voxel `centre` (`reach` voxels per axis, spacing
+/// `s`): the ROI ball, shared by sampling and the ROI mask.
+fn for_each_in_ball(
+    centre: [usize; 3],
+    dims: [usize; 3],
+    reach: [usize; 3],
+    s: [f64; 3],
+    radius: f64,
+    mut f: impl FnMut(usize),
+) {
+    let [x, y, z] = centre;
+    let [nx, ny, nz] = dims;
+    for k in z.saturating_sub(reach[2])..=(z + reach[2]).min(nz - 1) {
+        let dz = (k as f64 - z as f64) * s[2];
+        for j in y.saturating_sub(reach[1])..=(y + reach[1]).min(ny - 1) {
+            let dy = (j as f64 - y as f64) * s[1];
+            for i in x.saturating_sub(reach[0])..=(x + reach[0]).min(nx - 1) {
+                let dx = (i as f64 - x as f64) * s[0];
+                if dx * dx + dy * dy + dz * dz <= radius * radius {
+                    f(i + nx * (j + ny * k));
+                }
+            }
+        }
+    }
+}
 /// Drops heterogeneous and outlying ROIs and takes the median.
 fn summarise(
     rois: Vec<Roi>,
@@ -382,20 +400,11 @@ fn summarise(
     let inside = m.as_slice();
     let mut bits = vec![false; nx * ny * nz];
     for r in &kept {
-        let [x, y, z] = r.centre;
-        for k in z.saturating_sub(reach[2])..=(z + reach[2]).min(nz - 1) {
-            let dz = (k as f64 - z as f64) * s[2];
-            for j in y.saturating_sub(reach[1])..=(y + reach[1]).min(ny - 1) {
-                let dy = (j as f64 - y as f64) * s[1];
-                for i in x.saturating_sub(reach[0])..=(x + reach[0]).min(nx - 1) {
-                    let dx = (i as f64 - x as f64) * s[0];
-                    let idx = i + nx * (j + ny * k);
-                    if dx * dx + dy * dy + dz * dz <= radius * radius && inside[idx] {
-                        bits[idx] = true;
-                    }
-                }
+        for_each_in_ball(r.centre, [nx, ny, nz], reach, s, radius, |idx| {
+            if inside[idx] {
+                bits[idx] = true;
             }
-        }
+        });
     }
     let part = from_vec(bits, *m.geometry())?;
     Ok(Some(OrganHu {
