@@ -508,3 +508,246 @@ pub const BONE_HALF_EXTENT_MM: [f64; 2] = [5.0, 28.0];
 
 /// Fewest voxels for a level's ROI (tuned).
 pub const BONE_MIN_ROI_VOXELS: usize = 12;
+
+// ---------------------------------------------------------------------
+// Emphysema (airad.emphysema, F05)
+// ---------------------------------------------------------------------
+
+/// Low-attenuation threshold, HU: lung under -950 HU is emphysema
+/// (validated against pathology by Gevenois et al., AJRCCM 1996;
+/// FINDINGS.md F05).
+pub const LAA_HU: f32 = -950.0;
+
+/// %LAA-950 severity steps: under 5 none, mild 5-15, moderate 15-25,
+/// severe over 25 (FINDINGS.md F05, convention).
+pub const EMPHYSEMA_GRADES: [f64; 3] = [5.0, 15.0, 25.0];
+
+/// %LAA-950 is "limited" on slices thicker than this, mm (FINDINGS.md:
+/// thick slices lower %LAA-950, Gierada et al., Acad Radiol 2010; the
+/// 2.5 mm bound of the exam-context rules).
+pub const EMPHYSEMA_LIMITED_SLICE_MM: f64 = 2.5;
+
+/// Upper- (lower-) zone predominance: %LAA of the upper third at least
+/// this multiple of the lower third's (or at most its inverse); between
+/// the two the emphysema is diffuse (convention).
+pub const EMPHYSEMA_PREDOMINANCE: f64 = 1.5;
+
+/// Paraseptal pattern: the subpleural band examined, mm (paraseptal
+/// emphysema is a single row of subpleural lucencies up to about 1 cm:
+/// Lynch et al., Radiology 2015, Fleischner Society statement).
+pub const PARASEPTAL_BAND_MM: f64 = 10.0;
+
+/// Paraseptal hint: low attenuation at least this many times denser in
+/// the subpleural band than deeper in the lung (tuned on phantoms of the
+/// three patterns).
+pub const PARASEPTAL_ENRICHMENT: f64 = 2.0;
+
+/// No pattern hint under this %LAA-950 of the lung (a handful of
+/// lucencies has no pattern; convention).
+pub const PARASEPTAL_MIN_PERCENT: f64 = 5.0;
+
+/// Kernels named like Siemens' (letters, two digits, a letter: B70f,
+/// Br64, I50f) are sharp from this number (B30f smooth, B45f medium,
+/// B60f-B80f sharp lung/bone kernels; Boedeker et al., Radiology 2004).
+pub const SHARP_KERNEL_NUMBER: u32 = 50;
+
+/// Sharp (lung, bone, edge) kernels by name: GE LUNG, BONE, BONEPLUS,
+/// EDGE, DETAIL; Philips C, D, E, EB, L (lung), YC, YD (vendor manuals;
+/// DETAIL and C sit between standard and sharp and are counted sharp,
+/// the conservative side for %LAA).
+pub const SHARP_KERNEL_NAMES: [&str; 12] = [
+    "LUNG", "BONE", "BONEPLUS", "EDGE", "DETAIL", "C", "D", "E", "EB", "L", "YC", "YD",
+];
+
+/// Soft and standard kernels by name (GE SOFT, STANDARD, CHEST; Philips
+/// A, B, YA, YB).
+pub const STANDARD_KERNEL_NAMES: [&str; 7] = ["SOFT", "STANDARD", "CHEST", "A", "B", "YA", "YB"];
+
+// ---------------------------------------------------------------------
+// Pleura (airad.pleura): the costal pleura from the rib cage
+// ---------------------------------------------------------------------
+
+/// In-plane Gaussian sigma (mm) of the smoothing the pleural detectors
+/// read (noise 10-40 HU per voxel; convention).
+pub const PLEURA_SMOOTH_MM: f64 = 1.0;
+
+/// Rib cage: bone above this HU on the smoothed CT (cortical and
+/// trabecular rib 300-1500 HU, partial-volumed on thick slices; costal
+/// cartilage 80-150 HU stays below; convention).
+pub const PLEURA_BONE_HU: f32 = 180.0;
+
+/// Width in angle of the opening that bridges intercostal gaps, degrees
+/// (tuned: ribs cover most angles within a few degrees).
+pub const WALL_WINDOW_DEG: f64 = 12.0;
+
+/// Height of that opening, mm (intercostal spaces are 15-25 mm high
+/// along the lateral chest wall; Gray's Anatomy, 42nd ed.).
+pub const WALL_WINDOW_MM: f64 = 30.0;
+
+/// Rays whose lung edge lies more than this from the bone are not used
+/// to measure the normal lung-to-rib gap, mm (convention).
+pub const WALL_GAP_MAX_MM: f64 = 15.0;
+
+/// The per-angle lung-to-bone gap needs this many (slice, ray) samples,
+/// else the side's median gap is used (convention).
+pub const WALL_GAP_MIN_SAMPLES: usize = 10;
+
+/// Extra margin inside the estimated costal pleura, mm.
+pub const WALL_MARGIN_MM: f64 = 0.0;
+
+// ---------------------------------------------------------------------
+// Pleural effusion and haemothorax (airad.pleura, F14)
+// ---------------------------------------------------------------------
+
+/// Pleural fluid attenuation searched for, HU: serous effusions 0-20 HU
+/// (Abramowitz et al., Chest 2009), haemothorax 35-70 HU; a little room
+/// below water for noise and partial volume (convention).
+pub const FLUID_HU: (f32, f32) = (-20.0, 80.0);
+
+/// In-plane Gaussian sigma (mm) of the smoothing that tells fluid from
+/// denser tissue (noise of sharp kernels reaches 40 HU per voxel; the
+/// fluid-tissue contrast is 20-50 HU; convention).
+pub const FLUID_SMOOTH_MM: f64 = 2.0;
+
+/// The fluid's level is read within this distance of the dependent
+/// (posterior) costal pleura, mm (free fluid layers there in a supine
+/// patient; convention).
+pub const FLUID_SEED_BAND_MM: f64 = 15.0;
+
+/// The fluid level is read only where the lung lies at least this far
+/// inside the estimated costal pleura, mm (the normal lung touches the
+/// chest wall: anything thicker between them is abnormal; convention).
+pub const FLUID_SEED_MIN_MM: f64 = 6.0;
+
+/// The fluid level is the lowest-HU peak of the dependent band's
+/// histogram holding at least this share of the highest peak (tuned).
+pub const FLUID_PEAK_SHARE: f64 = 0.25;
+
+/// Fluid: smoothed HU within this of the fluid's level (at least; wider
+/// for noisier fluid: 2.5 sigma of its histogram peak), HU (tuned:
+/// serous fluid sits 20-50 HU under muscle, liver, heart and compressed
+/// lung).
+pub const FLUID_WINDOW_HU: f32 = 12.0;
+
+/// Fluid is sought this far below the lowest slice of aerated lung, mm
+/// (the posterior costophrenic recess reaches a few centimetres below
+/// the lung's base, more so when fluid fills it; convention).
+pub const RECESS_MM: f64 = 40.0;
+
+/// A fluid piece lies against the dependent pleura over at least this
+/// area, mm^2 (a free effusion layers against the posterior chest wall;
+/// convention).
+pub const FLUID_MIN_CONTACT_MM2: f64 = 300.0;
+
+/// Free pleural fluid reaches the base: a fluid piece must reach the
+/// lowest this share of the lung's height (convention; an apical
+/// collection alone is loculated fluid or chest-wall tissue, not a free
+/// effusion, and is left to the reader).
+pub const FLUID_BASAL_SHARE: f64 = 0.5;
+
+/// Smallest effusion reported, mL (a few millilitres are physiological
+/// and not separable from pleural thickening on CT; convention).
+pub const EFFUSION_MIN_ML: f64 = 10.0;
+
+/// The fluid's edge is refined by at most this many voxels of growth
+/// (tuned: the wide smoothing moves the edge by about its sigma).
+pub const REFINE_STEPS: usize = 3;
+
+/// ... and at most this far beyond the inner surface of the ribs, mm
+/// (the parietal pleura lies just inside them; convention).
+pub const REFINE_BEYOND_MM: f64 = 1.0;
+
+/// Fluid denser than this, HU, is level with chest-wall muscle (38-58
+/// HU) and blood; FINDINGS.md flags fluid over 30 HU as possible
+/// haemothorax.
+pub const DENSE_FLUID_HU: f32 = 30.0;
+
+/// Such dense fluid is reported only when at least this thick
+/// (anteroposterior, mm): a thin dense layer between lung and ribs is
+/// not told from intercostal and paraspinal muscle on non-contrast CT
+/// (tuned on phantoms; the small-haemothorax limit of this unit).
+pub const DENSE_MIN_DEPTH_MM: f64 = 15.0;
+
+/// Dense fluid is reported only when at least this share of it lies
+/// lateral to the paravertebral gutter (free blood layers along the
+/// whole posterior chest wall; a dense wedge beside the spine is
+/// erector spinae seen past the rib heads; tuned on phantoms).
+pub const DENSE_MIN_LATERAL_SHARE: f64 = 0.5;
+
+/// The paravertebral gutter: within this share of the way from the
+/// midline to the lung's lateral edge on the slice (convention: the
+/// vertebral body and rib heads take about the inner quarter).
+pub const PARAVERTEBRAL_SHARE: f64 = 0.3;
+
+/// Fluid above this HU flags possible haemothorax (FINDINGS.md F14).
+pub const HAEMOTHORAX_HU: f64 = 30.0;
+
+/// Moy et al. 2013: anteroposterior quartile from which an effusion is
+/// large (1 small, 2 moderate, 3-4 large).
+pub const EFFUSION_LARGE_QUARTILE: u32 = 3;
+
+// ---------------------------------------------------------------------
+// Pneumothorax (airad.pleura, F15)
+// ---------------------------------------------------------------------
+
+/// Air, HU, and the level above which a lung voxel (lightly smoothed) is
+/// aerated lung rather than air (normal inspiratory lung -900..-800 HU,
+/// Hu et al., IEEE TMI 2001; convention).
+pub const AIR_HU: (f32, f32) = (-1000.0, -920.0);
+
+/// Pneumothorax cores: widely smoothed HU under this is air with the
+/// noise averaged away (aerated lung, vessels crossing even emphysema,
+/// stays above it; tuned).
+pub const PTX_CORE_HU: f32 = -975.0;
+
+/// Smallest pneumothorax core, mL (a rim of a few millimetres over a few
+/// centimetres; smaller air is not told from subpleural lucencies;
+/// convention).
+pub const PTX_MIN_ML: f64 = 2.0;
+
+/// The edge of the lung mask: voxels within this depth of it (mm) lie at
+/// the chest wall, partial-volumed with it (tuned: the wide smoothing
+/// keeps air cores a couple of millimetres off the wall).
+pub const PTX_RIM_MM: f64 = 4.0;
+
+/// Free pleural air rises: at most this share of a pneumothorax may lie
+/// in the back half of its lung's columns in a supine patient (tuned; a
+/// subpleural band all round the lung is emphysema or bullae).
+pub const PTX_MAX_POSTERIOR_SHARE: f64 = 0.25;
+
+/// At least this share of the air must lie in front of all aerated lung
+/// of its (x, z) column (air rises to the top; tuned on phantoms: pleural
+/// air 0.99-1.0, subpleural emphysema clusters 0.5-0.75).
+pub const PTX_MIN_TOP_SHARE: f64 = 0.9;
+
+/// Air with lung above it in its column, beyond at least this much soft
+/// tissue, lies under the lung's base (the diaphragm is 3-5 mm thick and
+/// the stomach's wall and the spleen add to it), mm (convention).
+pub const PTX_DIAPHRAGM_MM: f64 = 8.0;
+
+/// Soft tissue (not air or lung) is above this HU on the lightly smoothed
+/// CT (convention: fat is above -190 HU; partial-volumed lung edges below
+/// -500 count as neither).
+pub const SOFT_TISSUE_MIN_HU: f32 = -500.0;
+
+/// Growth of the air cores to the half-way edge, voxels (tuned: the wide
+/// smoothing moves the edge by about its sigma).
+pub const PTX_GROW_STEPS: usize = 6;
+
+/// The hilum: from the carina down this far, mm, where the BTS rim is
+/// read (the hila lie at and just below the carina; convention).
+pub const HILUM_BAND_MM: f64 = 45.0;
+
+/// The carina lies within this share of the lungs' height from their
+/// base (about 60-70 %: the lungs reach 3-5 cm above the clavicles and
+/// the carina lies at T4-T5; Gray's Anatomy, 42nd ed.); a carina found
+/// outside it is taken for an error of the airways unit (convention).
+pub const CARINA_HEIGHT_SHARE: (f64, f64) = (0.4, 0.85);
+
+/// Without a plausible carina, the hilar level is estimated at this share
+/// of the lungs' height from their base (convention).
+pub const CARINA_HEIGHT_ESTIMATE: f64 = 0.65;
+
+/// BTS 2010: a pneumothorax is large when the rim at the hilum exceeds
+/// this, mm (MacDuff et al., Thorax 2010; FINDINGS.md F15).
+pub const PTX_LARGE_RIM_MM: f64 = 20.0;

@@ -5,6 +5,8 @@
 //! their masks; they never call each other.
 //!
 //! - [`nodules`]: `airad.nodules`, pulmonary nodules and masses (F01-F04).
+//! - [`emphysema`]: `airad.emphysema`, emphysema extent by %LAA-950 (F05).
+//! - [`pleura`]: `airad.pleura`, pleural effusion and haemothorax (F14), pneumothorax (F15).
 //! - [`calcium`]: `airad.calcium`, coronary artery calcification (F19).
 //! - [`liver`]: `airad.liver`, hepatic steatosis from liver and spleen attenuation (F32).
 //! - [`bone_density`]: `airad.bone_density`, opportunistic vertebral bone density (F30).
@@ -12,8 +14,10 @@
 pub mod bone_density;
 pub mod calcium;
 pub mod constants;
+pub mod emphysema;
 pub mod liver;
 pub mod nodules;
+pub mod pleura;
 
 use std::sync::Arc;
 
@@ -23,6 +27,8 @@ use aisu::Aisu;
 pub fn units() -> Vec<Arc<dyn Aisu>> {
     vec![
         Arc::new(nodules::Nodules::default()),
+        Arc::new(emphysema::Emphysema::default()),
+        Arc::new(pleura::Pleura::default()),
         Arc::new(calcium::Calcium::default()),
         Arc::new(liver::Liver::default()),
         Arc::new(bone_density::BoneDensity::default()),
