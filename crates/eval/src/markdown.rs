@@ -58,6 +58,24 @@ pub fn machine_line() -> String {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "unknown commit".into());
+    // Measured code that differs from the commit says so.
+    let dirty = Command::new("git")
+        .args([
+            "diff",
+            "--quiet",
+            "HEAD",
+            "--",
+            "crates",
+            "Cargo.toml",
+            "Cargo.lock",
+        ])
+        .status()
+        .is_ok_and(|s| s.code() == Some(1));
+    let commit = if dirty {
+        format!("{commit} with uncommitted changes")
+    } else {
+        commit
+    };
     format!(
         "Machine: {cpu}, {cores} cores, {mem_gb:.0} GB; measured {date} UTC; airad {} ({commit}, {} build).",
         env!("CARGO_PKG_VERSION"),

@@ -88,7 +88,10 @@ impl Apex {
         // The cupola flattens out below the thoracic inlet (saturating
         // drop), so it never cuts the lung lower down.
         let drop = (du * du + dv * dv) / (2.0 * self.curvature);
-        let t = (drop / APEX_DEPTH).tanh();
+        // tanh(x) for x >= 0 through one exp (libm's tanh, with its
+        // expm1, was ~4% of the generator's time on every lung pixel).
+        let e = (-2.0 * drop / APEX_DEPTH).exp();
+        let t = (1.0 - e) / (1.0 + e);
         let h = self.peak[2] - APEX_DEPTH * t;
         let k = 1.0 - t * t;
         let gu = k * du / self.curvature;

@@ -67,6 +67,11 @@ pub struct PhantomModel {
     /// Texture and warp field (not serialised: rebuilt from the seed).
     #[serde(skip, default = "default_texture")]
     pub texture: Texture,
+    /// Jittered samples of each lung, drawn once on first use and shared
+    /// by the lesions that integrate over the lung (effusion,
+    /// pneumothorax, emphysema); not serialised.
+    #[serde(skip)]
+    pub lung_samples: crate::lesions::pleura::LungSampleCache,
 }
 
 fn default_texture() -> Texture {
@@ -266,6 +271,7 @@ pub fn build(p: &PhantomParams) -> PhantomModel {
         abdomen,
         table,
         texture,
+        lung_samples: Default::default(),
     }
 }
 

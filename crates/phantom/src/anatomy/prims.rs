@@ -12,6 +12,9 @@ use crate::geom::{
 use crate::labels::Label;
 use crate::render::canvas::Canvas;
 
+/// Block size (pixels) of the far-block culling in [`Tube::paint`].
+const TUBE_BLOCK: usize = 4;
+
 /// A node of a tube centreline.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TubeNode {
@@ -117,10 +120,10 @@ impl Tube {
             .fold(Aabb::EMPTY, |b, &i| b.union(&self.seg_boxes[i]))
     }
 
-    /// Signed distance of segment `i` at `p`: (distance, unit direction
-    /// from the axis to `p`, the radius-like size there).
+    /// Segment `i`'s end nodes, its axis vector, the axis length squared
+    /// and the unclamped axis parameter of `p`'s projection.
     #[inline]
-    pub fn segment_sdf(&self, i: usize, p: V3) -> (f64, V3, f64) {
+    fn project(&self, i: usize, p: V3) -> (TubeNode, TubeNode, V3, f64, f64) {
         let (a, b) = if self.nodes.len() == 1 {
             (self.nodes[0], self.nodes[0])
         } else {
@@ -133,6 +136,22 @@ impl Tube {
         } else {
             0.0
         };
+        (a, b, ab, l2, t_raw)
+    }
+
+    /// Distance of `p` from the axis of segment `i` (the line segment
+    /// between its nodes' centres).
+    #[inline]
+    pub fn axis_distance(&self, i: usize, p: V3) -> f64 {
+        let (a, _, ab, _, t_raw) = self.project(i, p);
+        norm(sub(p, add_scaled(a.p, ab, t_raw.clamp(0.0, 1.0))))
+    }
+
+    /// Signed distance of segment `i` at `p`: (distance, unit direction
+    /// from the axis to `p`, the radius-like size there).
+    #[inline]
+    pub fn segment_sdf(&self, i: usize, p: V3) -> (f64, V3, f64) {
+        let (a, b, ab, l2, t_raw) = self.project(i, p);
         let t = t_raw.clamp(0.0, 1.0);
         let c = add_scaled(a.p, ab, t);
         let q = sub(p, c);
@@ -249,7 +268,6 @@ impl Tube {
         }
         let grid = c.grid;
         let nx = grid.nx;
-        let mut bounds = [usize::MAX, 0, usize::MAX, 0];
         for &i in &segs {
             let (a, b) = if self.nodes.len() == 1 {
                 (self.nodes[0], self.nodes[0])
@@ -284,41 +302,52 @@ impl Tube {
             ) else {
                 continue;
             };
-            bounds = [
-                bounds[0].min(rect.x0),
-                bounds[1].max(rect.x1),
-                bounds[2].min(rect.y0),
-                bounds[3].max(rect.y1),
-            ];
-            for y in rect.y0..rect.y1 {
-                for x in rect.x0..rect.x1 {
-                    let k = y * nx + x;
-                    let p = [grid.u[k] as f64, grid.v[k] as f64, w];
-                    let (d, n, r) = self.segment_sdf(i, p);
-                    if d > px + h {
+            // The segment's box is mostly far from an oblique segment (a
+            // rib crosses the plane as a long thin band): blocks of
+            // TUBE_BLOCK x TUBE_BLOCK pixels whose reference pixel is farther
+            // from the axis than the largest radius plus the block's extent
+            // are skipped (the axis distance is 1-Lipschitz and the section
+            // lies within `rmax` of the axis).
+            let skip = rmax + px + h + TUBE_BLOCK as f64 * std::f64::consts::SQRT_2 * px;
+            for by in (rect.y0..rect.y1).step_by(TUBE_BLOCK) {
+                let ye = (by + TUBE_BLOCK).min(rect.y1);
+                for bx in (rect.x0..rect.x1).step_by(TUBE_BLOCK) {
+                    let xe = (bx + TUBE_BLOCK).min(rect.x1);
+                    let kc = by * nx + bx;
+                    if self.axis_distance(i, [grid.u[kc] as f64, grid.v[kc] as f64, w]) > skip {
                         continue;
                     }
-                    let fp = px * (n[0].abs() + n[1].abs()).max(0.7) + h * n[2].abs();
-                    let a = band_coverage(d + r, r, fp) as f32;
-                    if a > c.tube_cov[k] {
-                        c.tube_cov[k] = a;
-                    }
-                    if (d as f32) < c.tube_d[k] {
-                        c.tube_d[k] = d as f32;
+                    for y in by..ye {
+                        for x in bx..xe {
+                            let k = y * nx + x;
+                            let p = [grid.u[k] as f64, grid.v[k] as f64, w];
+                            let (d, n, r) = self.segment_sdf(i, p);
+                            if d > px + h {
+                                continue;
+                            }
+                            let fp = px * (n[0].abs() + n[1].abs()).max(0.7) + h * n[2].abs();
+                            let a = band_coverage(d + r, r, fp) as f32;
+                            if a > c.tube_cov[k] {
+                                c.tube_cov[k] = a;
+                            }
+                            if (d as f32) < c.tube_d[k] {
+                                if c.tube_d[k] == f32::MAX {
+                                    c.tube_touched.push(k as u32);
+                                }
+                                c.tube_d[k] = d as f32;
+                            }
+                        }
                     }
                 }
             }
         }
-        if bounds[0] >= bounds[1] {
-            return;
-        }
-        for y in bounds[2]..bounds[3] {
-            for x in bounds[0]..bounds[1] {
-                let k = y * nx + x;
+        // Only the pixels a segment reached (a rib's box of segments spans
+        // half the chest; scanning it again was most of a rib's cost).
+        let mut touched = std::mem::take(&mut c.tube_touched);
+        for &k in &touched {
+            let k = k as usize;
+            {
                 let d = c.tube_d[k];
-                if d == f32::MAX {
-                    continue;
-                }
                 let a = c.tube_cov[k];
                 c.tube_d[k] = f32::MAX;
                 c.tube_cov[k] = 0.0;
@@ -332,6 +361,8 @@ impl Tube {
                 }
             }
         }
+        touched.clear();
+        c.tube_touched = touched;
     }
 }
 

@@ -64,8 +64,6 @@ pub const MENISCUS_LAMBDA_MM: (f64, f64) = (6.0, 14.0);
 pub const LARGE_QUARTILE: u32 = 3;
 /// Fluid HU above which haemothorax is suspected (FINDINGS.md F14).
 pub const HAEMOTHORAX_FLAG_HU: f64 = 30.0;
-/// Sample spacing of the ground-truth integration, mm.
-const SAMPLE_MM: f64 = 2.5;
 /// Height bins of the level table, mm.
 const TABLE_MM: f64 = 4.0;
 
@@ -159,12 +157,7 @@ impl Effusion {
         let men_f = rng::uniform(r, MENISCUS_FRACTION.0, MENISCUS_FRACTION.1);
         let lambda = rng::uniform(r, MENISCUS_LAMBDA_MM.0, MENISCUS_LAMBDA_MM.1);
         let atelectasis_hu = rng::uniform(r, ATELECTASIS_HU.0, ATELECTASIS_HU.1).round();
-        let samples = pleura::sample_lung(
-            model,
-            side,
-            SAMPLE_MM,
-            &format!("effusion-samples-{}", side.name()),
-        );
+        let samples = pleura::lung_samples(model, side);
         if samples.points.len() < 100 {
             return Err(PhantomError::Placement(format!(
                 "no {} lung in the scanned range for an effusion",
@@ -246,7 +239,7 @@ impl Effusion {
             wall: Wall::of(model),
             bbox: Aabb::EMPTY,
         };
-        e.measure(&samples);
+        e.measure(samples);
         if e.volume_mm3 <= 0.0 {
             return Err(PhantomError::Placement("effusion holds no fluid".into()));
         }

@@ -55,8 +55,6 @@ pub const PARASEPTAL_BAND_MM: (f64, f64) = (8.0, 14.0);
 /// Zone bias across the lung height, in standard deviations of the
 /// field (upper- or lower-zone predominance; Lynch et al. 2015).
 pub const ZONE_BIAS: (f64, f64) = (1.0, 2.0);
-/// Sample spacing of the calibration and ground truth, mm.
-const SAMPLE_MM: f64 = 3.0;
 
 /// Fleischner visual pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,12 +197,7 @@ impl Emphysema {
             bias
         };
         let band_mm = rng::uniform(r, PARASEPTAL_BAND_MM.0, PARASEPTAL_BAND_MM.1);
-        let samples = pleura::sample_lung(
-            model,
-            side,
-            SAMPLE_MM,
-            &format!("emphysema-samples-{}", side.name()),
-        );
+        let samples = pleura::lung_samples(model, side);
         if samples.points.len() < 100 {
             return Err(PhantomError::Placement(format!(
                 "no {} lung in the scanned range for emphysema",
@@ -291,22 +284,49 @@ impl Emphysema {
     /// threshold); `wall` is the distance to the costal pleura.
     #[inline]
     pub fn field(&self, tex: &Texture, p: V3, wall: f64) -> f64 {
-        // Axes permuted and shifted: independent of the lung texture,
-        // which reads the same lattice.
-        // A fixed oblique rotation keeps the lattice's cells from showing
-        // as axis-aligned boxes.
-        let q = [
-            0.62 * p[0] - 0.48 * p[1] + 0.62 * p[2] + 101.3,
-            0.78 * p[0] + 0.38 * p[1] - 0.50 * p[2] - 57.1,
-            0.0 * p[0] + 0.79 * p[1] + 0.61 * p[2] + 23.9,
-        ];
-        let mut h = tex.at(q, self.scale) as f64;
-        let z = ((p[2] - self.w_range[0]) / (self.w_range[1] - self.w_range[0])).clamp(0.0, 1.0);
-        h += self.zone_bias * (z - 0.5);
+        let mut h = tex.at(lattice_point(p), self.scale) as f64;
+        h += self.zone_bias * (self.zone_fraction(p[2]) - 0.5);
         if self.pattern == EmphysemaPattern::Paraseptal {
             h -= 4.0 * smoothstep(self.band_mm - 2.0, self.band_mm + 2.0, -wall);
         }
         h
+    }
+
+    /// [`Emphysema::field`] with its gradient (per mm); `wall_gradient` is
+    /// the gradient of `wall` at `p`.
+    #[inline]
+    pub fn field_grad(&self, tex: &Texture, p: V3, wall: f64, wall_gradient: V3) -> (f64, V3) {
+        let (t, gq) = tex.at_grad(lattice_point(p), self.scale);
+        let mut h = t as f64;
+        // Chain rule through the lattice rotation: grad_p = R^T grad_q.
+        let mut g = [0.0; 3];
+        for (row, gk) in LATTICE_ROTATION.iter().zip(gq) {
+            for (gi, r) in g.iter_mut().zip(row) {
+                *gi += r * gk as f64;
+            }
+        }
+        let z = self.zone_fraction(p[2]);
+        h += self.zone_bias * (z - 0.5);
+        if z > 0.0 && z < 1.0 {
+            g[2] += self.zone_bias / (self.w_range[1] - self.w_range[0]);
+        }
+        if self.pattern == EmphysemaPattern::Paraseptal {
+            let (e0, e1) = (self.band_mm - 2.0, self.band_mm + 2.0);
+            h -= 4.0 * smoothstep(e0, e1, -wall);
+            let s = ((-wall - e0) / (e1 - e0)).clamp(0.0, 1.0);
+            // d/dwall of -4 smoothstep(-wall) = 4 smoothstep'.
+            let k = 4.0 * 6.0 * s * (1.0 - s) / (e1 - e0);
+            for (gi, wg) in g.iter_mut().zip(wall_gradient) {
+                *gi += k * wg;
+            }
+        }
+        (h, g)
+    }
+
+    /// Height within the emphysema's range, 0 (bottom) to 1 (top).
+    #[inline]
+    fn zone_fraction(&self, w: f64) -> f64 {
+        ((w - self.w_range[0]) / (self.w_range[1] - self.w_range[0])).clamp(0.0, 1.0)
     }
 
     /// Severity by extent (FINDINGS.md convention).
@@ -321,6 +341,23 @@ impl Emphysema {
             "trace"
         }
     }
+}
+
+/// A fixed oblique rotation of the lucency lattice, so its cells do not
+/// show as axis-aligned boxes (rows: lattice axes in patient coordinates).
+const LATTICE_ROTATION: [[f64; 3]; 3] =
+    [[0.62, -0.48, 0.62], [0.78, 0.38, -0.50], [0.0, 0.79, 0.61]];
+
+/// The lattice point of `p`: rotated, and shifted so that the field is
+/// independent of the lung texture, which reads the same lattice.
+#[inline]
+fn lattice_point(p: V3) -> V3 {
+    let r = &LATTICE_ROTATION;
+    [
+        r[0][0] * p[0] + r[0][1] * p[1] + r[0][2] * p[2] + 101.3,
+        r[1][0] * p[0] + r[1][1] * p[1] + r[1][2] * p[2] - 57.1,
+        r[2][0] * p[0] + r[2][1] * p[1] + r[2][2] * p[2] + 23.9,
+    ]
 }
 
 impl Lesion for Emphysema {
@@ -349,7 +386,6 @@ impl Lesion for Emphysema {
         // Beyond this field margin below the threshold no pixel footprint
         // reaches a lucency (the field's gradient is at most ~1.5/scale).
         let reach = 1.5 / self.scale * (px + hs) + 0.05;
-        let e = 0.2 * self.scale;
         let nx = c.grid.nx;
         for y in rect.y0..rect.y1 {
             for x in rect.x0..rect.x1 {
@@ -363,31 +399,16 @@ impl Lesion for Emphysema {
                 }
                 let p = [u, v, w];
                 let wall = if para { self.wall.distance(p) } else { 0.0 };
-                let h = self.field(tex, p, wall);
+                // The wall distance grows along the in-plane radial
+                // direction (x 0.95, as `Wall::distance` scales it); the
+                // core radius varies slowly with angle and height.
+                let rho = u.hypot(v).max(1e-6);
+                let radial = [0.95 * u / rho, 0.95 * v / rho, 0.0];
+                let (h, g) = self.field_grad(tex, p, wall, radial);
                 let delta = h - self.threshold;
                 if delta < -reach {
                     continue;
                 }
-                // The wall distance near `p` to first order: it grows
-                // along the in-plane radial direction (x 0.95, as
-                // `Wall::distance` scales it); the core radius varies
-                // slowly with angle and height, so one exact evaluation
-                // per pixel serves the gradient's three offsets.
-                let rho = u.hypot(v).max(1e-6);
-                let radial = [0.95 * u / rho, 0.95 * v / rho];
-                let f = |q: V3| {
-                    let wl = if para {
-                        wall + radial[0] * (q[0] - u) + radial[1] * (q[1] - v)
-                    } else {
-                        0.0
-                    };
-                    self.field(tex, q, wl)
-                };
-                let g = [
-                    (f([u + e, v, w]) - h) / e,
-                    (f([u, v + e, w]) - h) / e,
-                    (f([u, v, w + e]) - h) / e,
-                ];
                 let gn = (g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt().max(1e-6);
                 let d = -delta / gn;
                 let fp = px * ((g[0].abs() + g[1].abs()) / gn).max(0.7) + hs * g[2].abs() / gn;

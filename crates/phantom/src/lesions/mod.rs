@@ -266,7 +266,22 @@ pub fn place_all(
     specs: &[LesionSpec],
 ) -> Result<Vec<Box<dyn Lesion>>, PhantomError> {
     use rayon::prelude::*;
-    expand(model.params.seed, specs)
+    let specs = expand(model.params.seed, specs);
+    // Lesions that integrate over a lung share its samples: draw both
+    // lungs' first (each draw is parallel itself), so that placements
+    // running in parallel never wait on, or re-enter, a draw.
+    if specs.iter().any(|s| {
+        matches!(
+            s,
+            LesionSpec::Emphysema(_) | LesionSpec::Effusion(_) | LesionSpec::Pneumothorax(_)
+        )
+    }) {
+        rayon::join(
+            || pleura::lung_samples(model, pleura::Side::Right),
+            || pleura::lung_samples(model, pleura::Side::Left),
+        );
+    }
+    specs
         .par_iter()
         .enumerate()
         .map(|(i, s)| {

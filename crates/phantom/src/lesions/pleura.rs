@@ -141,6 +141,37 @@ impl LungSamples {
     }
 }
 
+/// Grid step of the shared lung samples ([`lung_samples`]), mm: ~60 000
+/// samples per lung, so a 50 mL collection still spans ~3 000 of them.
+pub const LUNG_SAMPLE_MM: f64 = 2.5;
+
+/// The shared jittered samples of each lung (right, left), drawn on first
+/// use; see [`lung_samples`].
+#[derive(Debug, Clone, Default)]
+pub struct LungSampleCache([std::sync::OnceLock<LungSamples>; 2]);
+
+/// The samples of the lung of `side` on a jittered grid of
+/// [`LUNG_SAMPLE_MM`], drawn once per model (stream `lung-samples-<side>`)
+/// and shared by every lesion that integrates over the lung: drawing them
+/// was the costliest step of placing those lesions.
+///
+/// [`crate::lesions::place_all`] draws them before placing lesions in
+/// parallel, so that no placement waits on another's draw.
+pub fn lung_samples(model: &PhantomModel, side: Side) -> &LungSamples {
+    let k = match side {
+        Side::Right => 0,
+        Side::Left => 1,
+    };
+    model.lung_samples.0[k].get_or_init(|| {
+        sample_lung(
+            model,
+            side,
+            LUNG_SAMPLE_MM,
+            &format!("lung-samples-{}", side.name()),
+        )
+    })
+}
+
 /// Samples the lung of `side` on a jittered grid of `step` mm inside the
 /// scanned range (stream `name`: independent of every other draw).
 pub fn sample_lung(model: &PhantomModel, side: Side, step: f64, name: &str) -> LungSamples {

@@ -43,8 +43,6 @@ pub const MENISCUS_LAMBDA_MM: (f64, f64) = (10.0, 25.0);
 /// sub-millimetre line: Fraser & Paré, Diagnosis of Diseases of the
 /// Chest).
 pub const PLEURA_HALF_MM: (f64, f64) = (0.12, 0.25);
-/// Sample spacing of the ground-truth integration, mm.
-const SAMPLE_MM: f64 = 2.5;
 
 /// Request for a pneumothorax; missing fields are drawn.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -96,12 +94,7 @@ impl Pneumothorax {
         let men = rng::uniform(r, MENISCUS_FACTOR.0, MENISCUS_FACTOR.1);
         let lambda = rng::uniform(r, MENISCUS_LAMBDA_MM.0, MENISCUS_LAMBDA_MM.1);
         let pleura_half = rng::uniform(r, PLEURA_HALF_MM.0, PLEURA_HALF_MM.1);
-        let samples = pleura::sample_lung(
-            model,
-            side,
-            SAMPLE_MM,
-            &format!("pneumothorax-samples-{}", side.name()),
-        );
+        let samples = pleura::lung_samples(model, side);
         if samples.points.len() < 100 {
             return Err(PhantomError::Placement(format!(
                 "no {} lung in the scanned range for a pneumothorax",
@@ -154,7 +147,7 @@ impl Pneumothorax {
         }
         let carina = model.landmarks.carina;
         let (max_rim, per_level) =
-            pleura::column_thickness(&samples, &inside, 4.0, &Wall::of(model));
+            pleura::column_thickness(samples, &inside, 4.0, &Wall::of(model));
         let hilum_rim = per_level
             .iter()
             .filter(|(w, _)| *w >= carina + HILUM_BAND_MM.0 && *w <= carina + HILUM_BAND_MM.1)

@@ -362,8 +362,38 @@ impl Lesion for RibFracture {
         let nx = c.grid.nx;
         let reach = self.taper + 2.0;
         let segs = self.near_segments();
+        // Blocks of BLOCK x BLOCK pixels farther from the rib's axis than
+        // any surface the painter touches (old bone, displaced fragment,
+        // callus) are skipped: the axis distance is 1-Lipschitz, the bone
+        // lies within its largest radius of the axis, and the fragment
+        // within the shift of it.
+        const BLOCK: usize = 4;
+        let bone = &self.rib.bone;
+        let rmax = segs
+            .iter()
+            .flat_map(|&k| [k, (k + 1).min(bone.nodes.len() - 1)])
+            .map(|k| bone.nodes[k].ra.max(bone.nodes[k].rb))
+            .fold(0.0, f64::max);
+        let callus = self.callus.map_or(0.0, |[th, _, _]| th);
+        let skip = rmax
+            + crate::geom::norm(self.shift)
+            + callus
+            + px
+            + h
+            + BLOCK as f64 * std::f64::consts::SQRT_2 * px;
+        let mut far_block = vec![false; rect.x1.div_ceil(BLOCK) + 1];
         for y in rect.y0..rect.y1 {
+            if (y - rect.y0) % BLOCK == 0 {
+                for (bx, far) in (rect.x0..rect.x1).step_by(BLOCK).zip(far_block.iter_mut()) {
+                    let k = y * nx + bx;
+                    let p = [c.grid.u[k] as f64, c.grid.v[k] as f64, w];
+                    *far = segs.iter().all(|&sg| bone.axis_distance(sg, p) > skip);
+                }
+            }
             for x in rect.x0..rect.x1 {
+                if far_block[(x - rect.x0) / BLOCK] {
+                    continue;
+                }
                 let i = y * nx + x;
                 let p = [c.grid.u[i] as f64, c.grid.v[i] as f64, w];
                 let s = dot(sub(p, self.point), self.normal);

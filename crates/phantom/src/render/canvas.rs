@@ -238,6 +238,8 @@ pub struct Canvas<'a> {
     pub tube_cov: Vec<f32>,
     /// Tube painting: smallest distance per pixel (kept at `f32::MAX`).
     pub tube_d: Vec<f32>,
+    /// Tube painting: the pixels whose `tube_d` was set (emptied by its user).
+    pub tube_touched: Vec<u32>,
 }
 
 impl<'a> Canvas<'a> {
@@ -256,6 +258,7 @@ impl<'a> Canvas<'a> {
             scratch: [vec![0.0; n], vec![0.0; n], vec![0.0; n]],
             tube_cov: vec![0.0; n],
             tube_d: vec![f32::MAX; n],
+            tube_touched: Vec::new(),
         }
     }
 
@@ -267,6 +270,16 @@ impl<'a> Canvas<'a> {
         let air = self.tissue.air as f32;
         self.value.iter_mut().for_each(|x| *x = air);
         self.label.iter_mut().for_each(|x| *x = 0);
+    }
+
+    /// Starts a plane at `w` from a previously painted base layer (values
+    /// and labels of the same grid) instead of air.
+    pub fn reset_from(&mut self, w: f64, h: f64, motion: f64, value: &[f32], label: &[Label]) {
+        self.w = w;
+        self.h = h;
+        self.motion = motion;
+        self.value.copy_from_slice(value);
+        self.label.copy_from_slice(label);
     }
 
     /// Paints a structure over `rect`: `f(index, u, v)` returns the signed

@@ -32,14 +32,32 @@ pub struct Painter<'a> {
 impl Painter<'_> {
     /// Paints the plane already reset on `c`.
     pub fn paint(&self, c: &mut Canvas, env: &mut Vec<f32>) {
+        self.paint_base(c);
+        self.paint_interior(c, env);
+    }
+
+    /// Paints the table and the body wall (skin, fat, muscle, the
+    /// fat-filled core, breasts, arms) on the plane already reset on `c`:
+    /// the layer that [`render`](super::render) may paint once per
+    /// millimetre and reuse for neighbouring sub-planes.
+    pub fn paint_base(&self, c: &mut Canvas) {
+        let m = self.model;
+        m.table.paint(c);
+        if m.body.spans(c.w) {
+            let bp = self.body.plane(c.w);
+            m.body.paint(c, &bp, m.table.top_y);
+        }
+    }
+
+    /// Paints everything inside the body wall (organs, trees, bones,
+    /// lesions) over the base layer of [`Painter::paint_base`].
+    pub fn paint_interior(&self, c: &mut Canvas, env: &mut Vec<f32>) {
         let m = self.model;
         let w = c.w;
-        m.table.paint(c);
         if !m.body.spans(w) {
             return;
         }
         let bp = self.body.plane(w);
-        m.body.paint(c, &bp, m.table.top_y);
         let g = c.grid;
         let core = |i: usize| bp.core.sdf(g.rho[i], g.angle[i]);
         m.abdomen
