@@ -226,3 +226,55 @@ fn nodule_volume_and_truth_agree() {
     }
     ph.truth.validate().unwrap();
 }
+
+/// The descending aorta keeps its own label all the way from the arch to
+/// the hiatus: the heart, painted after the mediastinum, must not take
+/// over its voxels where the left atrium lies against it.
+#[test]
+fn descending_aorta_is_never_labelled_heart() {
+    for seed in [3, 4, 12, 21] {
+        let ph = generate(&small(seed, true), &imaging_io::NoProgress).unwrap();
+        let aorta = &ph.model.mediastinum.aorta;
+        let g = ph.labels.geometry();
+        let [nx, ny, nz] = ph.labels.dims();
+        let (mut on_aorta, mut on_heart, mut checked) = (0, 0, 0);
+        let nodes = &aorta.tube.nodes[aorta.segment_starts[3]..aorta.segment_starts[4]];
+        for pair in nodes.windows(2) {
+            for k in 0..4 {
+                let t = k as f64 / 4.0;
+                let p: Vec<f64> = (0..3)
+                    .map(|i| pair[0].p[i] + t * (pair[1].p[i] - pair[0].p[i]))
+                    .collect();
+                let lps = ph.model.frame.to_lps([p[0], p[1], p[2]]);
+                let idx = g.lps_to_index(lps).map(|c| c.round());
+                if idx
+                    .iter()
+                    .zip([nx, ny, nz])
+                    .any(|(&c, n)| c < 0.0 || c >= n as f64)
+                {
+                    continue;
+                }
+                let l = ph.labels.as_slice()[ph.labels.linear_index(
+                    idx[0] as usize,
+                    idx[1] as usize,
+                    idx[2] as usize,
+                )];
+                checked += 1;
+                on_aorta += usize::from(l == labels::AORTA);
+                on_heart += usize::from(l == labels::HEART);
+            }
+        }
+        assert!(
+            checked > 20,
+            "seed {seed}: only {checked} centreline points in view"
+        );
+        assert_eq!(
+            on_heart, 0,
+            "seed {seed}: {on_heart} of {checked} descending-aorta centreline voxels labelled heart"
+        );
+        assert!(
+            on_aorta as f64 >= 0.95 * checked as f64,
+            "seed {seed}: {on_aorta} of {checked} descending-aorta centreline voxels labelled aorta"
+        );
+    }
+}

@@ -442,6 +442,33 @@ impl Mediastinum {
         p[0].abs() - self.band.at(p[2])
     }
 
+    /// Paints the aorta's segments in `range` (wall and blood).
+    fn paint_aorta(&self, c: &mut Canvas, range: std::ops::Range<usize>) {
+        let t = c.tissue;
+        let tex = c.texture;
+        let blood = t.blood as f32;
+        let st = t.soft_texture as f32;
+        let wall = self.aorta.wall;
+        let wall_v = (t.soft_tissue + 5.0) as f32;
+        self.aorta
+            .tube
+            .paint_segments(c, labels::AORTA, range, |p, d| {
+                if d > -wall {
+                    wall_v
+                } else {
+                    blood + 0.5 * st * tex.at(p, 3.0)
+                }
+            });
+    }
+
+    /// Paints the descending aorta again, over the heart painted after
+    /// the mediastinum: the left atrium's ellipsoid reaches back into the
+    /// descending aorta's course, and the aorta, outside the pericardium,
+    /// must keep its own voxels there (it dents the atrium instead).
+    pub fn paint_descending_aorta(&self, c: &mut Canvas) {
+        self.paint_aorta(c, self.aorta.segment_starts[3]..usize::MAX);
+    }
+
     /// Paints the vessels, airways walls, oesophagus, thyroid and nodes.
     pub fn paint(&self, c: &mut Canvas) {
         let t = c.tissue;
@@ -453,15 +480,7 @@ impl Mediastinum {
             x.tube
                 .paint(c, x.label, |p, _| blood + 0.5 * st * tex.at(p, 3.0));
         }
-        let wall = self.aorta.wall;
-        let wall_v = (t.soft_tissue + 5.0) as f32;
-        self.aorta.tube.paint(c, labels::AORTA, |p, d| {
-            if d > -wall {
-                wall_v
-            } else {
-                blood + 0.5 * st * tex.at(p, 3.0)
-            }
-        });
+        self.paint_aorta(c, 0..usize::MAX);
         // Oesophagus: muscular wall, collapsed lumen with mucus or air.
         let e = &self.esophagus;
         let ew = e.wall;

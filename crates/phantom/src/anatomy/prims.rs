@@ -258,11 +258,25 @@ impl Tube {
     /// and the union of segments takes the largest coverage (joints do not
     /// double up).
     pub fn paint(&self, c: &mut Canvas, label: Label, value: impl Fn(V3, f64) -> f32) {
+        self.paint_segments(c, label, 0..usize::MAX, value);
+    }
+
+    /// [`Tube::paint`] restricted to the segments whose index is in
+    /// `range` (one part of a vessel, painted over a structure drawn
+    /// after the rest of it).
+    pub fn paint_segments(
+        &self,
+        c: &mut Canvas,
+        label: Label,
+        range: std::ops::Range<usize>,
+        value: impl Fn(V3, f64) -> f32,
+    ) {
         let w = c.w;
         let px = c.grid.px;
         let h = c.h;
         let reach = px + h + 1.0;
-        let segs = self.segments_near(w, reach);
+        let mut segs = self.segments_near(w, reach);
+        segs.retain(|i| range.contains(i));
         if segs.is_empty() {
             return;
         }

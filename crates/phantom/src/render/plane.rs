@@ -65,6 +65,7 @@ impl Painter<'_> {
         self.paint_lungs(c, &bp, env);
         m.mediastinum.paint(c);
         m.heart.paint(c);
+        m.mediastinum.paint_descending_aorta(c);
         m.pulmonary.paint(c);
         m.spine.paint(c);
         m.ribs.paint(c);
