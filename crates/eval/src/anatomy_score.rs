@@ -50,6 +50,10 @@ pub struct StructureScore {
     pub truth_ml: f64,
     /// Predicted volume, mL.
     pub predicted_ml: f64,
+    /// Whether the prediction's legend names the structure (or one of its
+    /// parts) at all: a unit of the pathway produces it. A structure no
+    /// unit produces is listed, not scored as a miss.
+    pub produced: bool,
 }
 
 /// Scores every anatomy structure of the truth that airad's canonical list
@@ -91,7 +95,9 @@ pub fn score_anatomy(
         .map(|name| {
             let t = structure_mask(truth, &truth_names, &name);
             let p = structure_mask(predicted, &predicted_names, &name);
-            compare(&name, &p, &t, truth.geometry())
+            let mut score = compare(&name, &p, &t, truth.geometry());
+            score.produced = !own_labels(&predicted_names, &name).is_empty();
+            score
         })
         .collect()
 }
@@ -103,15 +109,19 @@ fn names_by_label(legend: &BTreeMap<String, String>) -> BTreeMap<u16, String> {
         .collect()
 }
 
+/// The labels of a legend that make up `structure` (itself or its parts).
+fn own_labels(names: &BTreeMap<u16, String>, structure: &str) -> BTreeSet<u16> {
+    let group = members(structure);
+    names
+        .iter()
+        .filter(|(_, name)| *name == structure || group.contains(&name.as_str()))
+        .map(|(label, _)| *label)
+        .collect()
+}
+
 /// Voxel indices of a structure in a label map.
 fn structure_mask(map: &Volume<u16>, names: &BTreeMap<u16, String>, structure: &str) -> Vec<bool> {
-    let mut own: BTreeSet<u16> = BTreeSet::new();
-    let group = members(structure);
-    for (label, name) in names {
-        if name == structure || group.contains(&name.as_str()) {
-            own.insert(*label);
-        }
-    }
+    let own = own_labels(names, structure);
     let data = map.as_slice();
     let mut mask: Vec<bool> = data.par_iter().map(|l| own.contains(l)).collect();
     if takes_inner(structure) && !own.is_empty() {
@@ -199,6 +209,7 @@ fn compare(name: &str, p: &[bool], t: &[bool], g: &Geometry) -> StructureScore {
         hd95_mm: hd95,
         truth_ml: nt as f64 * voxel_ml,
         predicted_ml: np as f64 * voxel_ml,
+        produced: true,
     }
 }
 
@@ -328,6 +339,9 @@ mod tests {
         assert_eq!(lung.assd_mm, Some(0.0));
         let rul = scores.iter().find(|s| s.name == "lobe_rul").unwrap();
         assert_eq!(rul.dice, 0.0, "no lobes predicted");
+        // The lung is produced (by name); lobes are not: listed, not missed.
+        assert!(lung.produced);
+        assert!(!rul.produced);
     }
 
     #[test]

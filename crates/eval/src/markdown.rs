@@ -150,6 +150,11 @@ pub fn markdown(report: &EvalReport, command: &str) -> String {
                 by_name.entry(a.name.as_str()).or_default().push(a);
             }
         }
+        // Structures that no unit of the pathway produced in any case are
+        // listed after the table, not scored as misses.
+        let (by_name, not_produced): (Vec<_>, Vec<_>) = by_name
+            .into_iter()
+            .partition(|(_, scores)| scores.iter().any(|a| a.produced));
         for (name, scores) in &by_name {
             let k = scores.len() as f64;
             let mean = scores.iter().map(|a| a.dice).sum::<f64>() / k;
@@ -174,6 +179,14 @@ pub fn markdown(report: &EvalReport, command: &str) -> String {
                 scores.len(),
                 mean_of(&|a| a.assd_mm),
                 mean_of(&|a| a.hd95_mm)
+            );
+        }
+        if !not_produced.is_empty() {
+            let names: Vec<&str> = not_produced.iter().map(|(n, _)| *n).collect();
+            let _ = writeln!(
+                s,
+                "\nIn the ground truth but produced by no unit of this pathway (not scored): {}.",
+                names.join(", ")
             );
         }
         let share = |f: &dyn Fn(&crate::CaseResult) -> Option<bool>| {
