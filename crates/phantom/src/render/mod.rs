@@ -40,14 +40,15 @@ pub fn geometry(model: &PhantomModel) -> Geometry {
 }
 
 /// Height over which one painting of the body wall (table, skin, fat,
-/// muscle) serves all sub-planes, mm. The wall's outline changes by well
-/// under a pixel per millimetre of height (its steepest part, the
-/// shoulders, is outside the lungs' range, where the arms and the wall
-/// still move less than ~0.5 mm per mm), and painting it on every
-/// sub-plane was a tenth of the generator's time. Sub-planes share the
-/// wall painted at the nearest multiple of this height from the slice
-/// centre, so the central sub-plane (whose labels are kept) always uses
-/// its own.
+/// muscle, breasts, arms) serves all sub-planes, mm. The wall is a smooth
+/// surface whose outline moves little per millimetre of height (the body
+/// cache itself is tabulated every millimetre), so its partial volume
+/// through the slice profile is kept at millimetre resolution, while the
+/// organs, vessels and lesions inside it are still integrated over every
+/// sub-plane; painting it on every sub-plane was a tenth of the
+/// generator's time. Sub-planes share the wall painted at the nearest
+/// multiple of this height from the slice centre, so the central
+/// sub-plane (whose labels are kept) always uses its own.
 pub const BODY_REUSE_MM: f64 = 1.0;
 
 /// Number of sub-planes per slice (odd, spacing at most [`MAX_SUBPLANE_MM`]).
