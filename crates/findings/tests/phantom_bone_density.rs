@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 
 use aisu::{ExamContext, FindingsDocument};
 use imaging_io::NoProgress;
-use imaging_io::testing::real_data;
 use support::{exam, run_units};
 
 /// The units the bone density unit needs, then the unit.
@@ -212,20 +211,9 @@ fn other_tube_voltage_has_no_category() {
 }
 
 fn real(case: &str) {
-    let Some(dir) = real_data(&format!("lung-pet-ct-dx/{case}")) else {
+    let Some((doc, _)) = support::run_real(case, &UNITS) else {
         return;
     };
-    let image = imaging_io::read_image(&dir.join("ct"), &Default::default(), &NoProgress).unwrap();
-    let mut e = exam(image.volume.spacing()[2], ExamContext::Unknown);
-    e.kvp = image.meta.kvp;
-    println!("{case}: kVp {:?}", image.meta.kvp);
-    let (doc, outcome) = run_units(&image.volume, e, &UNITS);
-    for r in &outcome.reports {
-        println!(
-            "{case} {} {:?} {:.2} s {:?}",
-            r.id, r.status, r.wall_s, r.reason
-        );
-    }
     print(&doc, case);
     let v = levels(&doc);
     assert!(!v.is_empty(), "{case}: no level measured");

@@ -7,7 +7,6 @@ mod support;
 
 use aisu::{ExamContext, FindingsDocument};
 use imaging_io::NoProgress;
-use imaging_io::testing::real_data;
 use support::{exam, run_units};
 
 /// The units the liver unit needs, then the liver unit.
@@ -159,21 +158,9 @@ fn liver_out_of_view_is_not_assessed() {
 }
 
 fn real(case: &str) {
-    let Some(dir) = real_data(&format!("lung-pet-ct-dx/{case}")) else {
+    let Some((doc, _)) = support::run_real(case, &UNITS) else {
         return;
     };
-    let image = imaging_io::read_image(&dir.join("ct"), &Default::default(), &NoProgress).unwrap();
-    let mut e = exam(image.volume.spacing()[2], ExamContext::Unknown);
-    e.kvp = image.meta.kvp;
-    e.contrast_agent = image.meta.contrast_agent.clone();
-    println!("{case}: contrast agent {:?}", image.meta.contrast_agent);
-    let (doc, outcome) = run_units(&image.volume, e, &UNITS);
-    for r in &outcome.reports {
-        println!(
-            "{case} {} {:?} {:.2} s {:?}",
-            r.id, r.status, r.wall_s, r.reason
-        );
-    }
     print(&doc, case);
     let value = doc
         .findings

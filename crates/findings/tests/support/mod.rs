@@ -1,5 +1,6 @@
-//! Shared by the nodule tests: phantoms, running the anatomy units and
-//! `airad.nodules` through the pathway, and eval-style matching.
+//! Shared by the finding tests: phantoms, running the anatomy units and a
+//! finding unit through the pathway, the real scans, and eval-style
+//! matching.
 
 #![allow(dead_code)]
 
@@ -56,6 +57,34 @@ pub fn run_units(
     };
     let doc = pathway::merge(&outcome, ct.geometry(), study).document;
     (doc, outcome)
+}
+
+/// Runs `units` on the real scan `lung-pet-ct-dx/<case>` (exam info from
+/// its DICOM: slice thickness, kVp, contrast agent), printing each unit's
+/// status; `None` (with the reason printed) when the data is absent.
+pub fn run_real(case: &str, units: &[&str]) -> Option<(FindingsDocument, RunOutcome)> {
+    let dir = imaging_io::testing::real_data(&format!("lung-pet-ct-dx/{case}"))?;
+    let image = imaging_io::read_image(
+        &dir.join("ct"),
+        &Default::default(),
+        &imaging_io::NoProgress,
+    )
+    .unwrap();
+    let mut e = exam(image.volume.spacing()[2], ExamContext::Unknown);
+    e.kvp = image.meta.kvp;
+    e.contrast_agent = image.meta.contrast_agent.clone();
+    println!(
+        "{case}: kVp {:?}, contrast agent {:?}",
+        image.meta.kvp, image.meta.contrast_agent
+    );
+    let (doc, outcome) = run_units(&image.volume, e, units);
+    for r in &outcome.reports {
+        println!(
+            "{case} {} {:?} {:.2} s {:?}",
+            r.id, r.status, r.wall_s, r.reason
+        );
+    }
+    Some((doc, outcome))
 }
 
 /// Exam info of a phantom.
