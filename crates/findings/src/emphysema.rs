@@ -417,7 +417,7 @@ fn exam_measurement(value: f64, site: Option<Site>) -> ExamMeasurement {
 /// Median of the 3 x 3 in-plane neighbourhood of `(x, y)` on slice `s`
 /// (rows of `nx`, `ny` rows), clamped at the edges.
 #[inline]
-fn median9(s: &[i16], nx: usize, ny: usize, x: usize, y: usize) -> i16 {
+pub(crate) fn median9(s: &[i16], nx: usize, ny: usize, x: usize, y: usize) -> i16 {
     let mut v = [0i16; 9];
     let mut k = 0;
     for dy in [-1isize, 0, 1] {

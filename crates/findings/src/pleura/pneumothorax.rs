@@ -358,17 +358,7 @@ fn median3(scene: &Scene) -> Vec<f32> {
         let s = &hu[z * plane..(z + 1) * plane];
         for y in 0..ny {
             for x in 0..nx {
-                let mut v = [0i16; 9];
-                let mut k = 0;
-                for dy in [-1isize, 0, 1] {
-                    let yy = (y as isize + dy).clamp(0, ny as isize - 1) as usize;
-                    for dx in [-1isize, 0, 1] {
-                        let xx = (x as isize + dx).clamp(0, nx as isize - 1) as usize;
-                        v[k] = s[xx + nx * yy];
-                        k += 1;
-                    }
-                }
-                o[x + nx * y] = f32::from(*v.select_nth_unstable(4).1);
+                o[x + nx * y] = f32::from(crate::emphysema::median9(s, nx, ny, x, y));
             }
         }
     });
