@@ -305,10 +305,11 @@ fn surface_distances(p: &[bool], t: &[bool], g: &Geometry) -> (Option<f64>, Opti
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn legend(pairs: &[(u16, &str)]) -> BTreeMap<String, String> {
+    /// A legend (label -> name) from pairs.
+    pub(crate) fn legend(pairs: &[(u16, &str)]) -> BTreeMap<String, String> {
         pairs
             .iter()
             .map(|(l, n)| (l.to_string(), n.to_string()))

@@ -10,6 +10,7 @@
 pub mod anatomy_score;
 pub mod figures;
 pub mod finding_score;
+pub mod identify;
 mod markdown;
 pub mod real;
 pub mod stats;
@@ -25,6 +26,7 @@ pub use markdown::{machine_line, markdown, write_section};
 
 use anatomy_score::{StructureScore, score_anatomy};
 use finding_score::{CodeScore, FindingTally};
+use identify::{Identification, identify};
 
 /// What to evaluate.
 #[derive(Debug, Clone, Default)]
@@ -71,11 +73,11 @@ pub struct CaseResult {
     pub unit_seconds: BTreeMap<String, f64>,
     /// Whole pathway wall seconds.
     pub wall_s: f64,
-    /// Every rib in view carries the right number (Dice > 0.5 with the
-    /// same-named truth rib); None when no rib is in the truth.
-    pub ribs_numbered: Option<bool>,
+    /// Every rib in view carries the right number and side (see
+    /// [`identify`]); None when no rib is in the truth.
+    pub ribs_numbered: Option<Identification>,
     /// Every vertebra in view carries the right level.
-    pub vertebrae_labelled: Option<bool>,
+    pub vertebrae_labelled: Option<Identification>,
 }
 
 /// The evaluation report.
@@ -170,12 +172,14 @@ pub fn run_eval(options: &EvalOptions, progress: &dyn Progress) -> Result<EvalRe
             );
             let normal = truth_doc.findings.is_empty();
             tally.add_case(&result.result.document, &truth_doc, normal);
-            let numbered = |prefix: &str| -> Option<bool> {
-                let parts: Vec<&StructureScore> = anatomy
-                    .iter()
-                    .filter(|s| s.name.starts_with(prefix))
-                    .collect();
-                (!parts.is_empty()).then(|| parts.iter().all(|s| s.dice > 0.5))
+            let numbered = |prefix: &str| {
+                identify(
+                    &result.result.anatomy,
+                    &result.result.anatomy_legend,
+                    &labels,
+                    &legend,
+                    prefix,
+                )
             };
             cases.push(CaseResult {
                 name: dir

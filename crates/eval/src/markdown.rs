@@ -195,14 +195,50 @@ pub fn markdown(report: &EvalReport, command: &str) -> String {
         };
         let _ = writeln!(
             s,
-            "\nRibs numbered correctly (every rib in view, Dice > 0.5 with the same-named truth): {} (target >= 95%).",
-            pct(&share(&|c| c.ribs_numbered))
+            "\nRibs numbered correctly (every rib in view covered mostly by the rib label of its own number and side): {} (target >= 95%).",
+            pct(&share(&|c| c
+                .ribs_numbered
+                .as_ref()
+                .map(|i| i.all_correct())))
         );
         let _ = writeln!(
             s,
-            "Vertebral levels correct (every vertebra in view): {} (target >= 95%).\n",
-            pct(&share(&|c| c.vertebrae_labelled))
+            "Vertebral levels correct (every vertebra in view covered mostly by the label of its own level): {} (target >= 95%).",
+            pct(&share(&|c| c
+                .vertebrae_labelled
+                .as_ref()
+                .map(|i| i.all_correct())))
         );
+        let _ = writeln!(
+            s,
+            "Naming is scored apart from outline (Dice above); a rib or vertebra cut by the scan's first or last slice to under half the typical size may go unlabelled, never misnamed."
+        );
+        let misnamed: Vec<String> = report
+            .cases
+            .iter()
+            .filter_map(|c| {
+                let count = |i: &Option<crate::identify::Identification>| {
+                    i.as_ref()
+                        .map(|i| format!("{}/{}", i.wrong.len(), i.in_view))
+                        .unwrap_or_else(|| "-".into())
+                };
+                let wrong = |i: &Option<crate::identify::Identification>| {
+                    i.as_ref().is_some_and(|i| !i.all_correct())
+                };
+                (wrong(&c.ribs_numbered) || wrong(&c.vertebrae_labelled)).then(|| {
+                    format!(
+                        "{} (ribs {}, vertebrae {})",
+                        c.name,
+                        count(&c.ribs_numbered),
+                        count(&c.vertebrae_labelled)
+                    )
+                })
+            })
+            .collect();
+        if !misnamed.is_empty() {
+            let _ = writeln!(s, "Misnamed (wrong / in view): {}.", misnamed.join("; "));
+        }
+        let _ = writeln!(s);
         let _ = writeln!(s, "### Findings\n");
         if report.findings.is_empty() {
             let _ = writeln!(s, "No finding was present or predicted in this suite.\n");
