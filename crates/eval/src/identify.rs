@@ -36,6 +36,11 @@ impl Identification {
     pub fn all_correct(&self) -> bool {
         self.wrong.is_empty()
     }
+
+    /// "wrong/in view", as the published list of misnamed cases shows it.
+    pub fn tally(&self) -> String {
+        format!("{}/{}", self.wrong.len(), self.in_view)
+    }
 }
 
 /// Identifies every truth structure whose name starts with `prefix`;

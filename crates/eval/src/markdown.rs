@@ -9,6 +9,10 @@ use std::process::Command;
 use imaging_io::IoError;
 
 use crate::EvalReport;
+use crate::identify::Identification;
+
+/// A case's naming result of one kind (ribs or vertebrae).
+type NamingOf = fn(&crate::CaseResult) -> &Option<Identification>;
 
 fn title_of(path: &Path) -> String {
     match path
@@ -193,22 +197,23 @@ pub fn markdown(report: &EvalReport, command: &str) -> String {
             let v: Vec<bool> = report.cases.iter().filter_map(f).collect();
             crate::stats::Proportion::wilson(v.iter().filter(|b| **b).count(), v.len())
         };
-        let _ = writeln!(
-            s,
-            "\nRibs numbered correctly (every rib in view covered mostly by the rib label of its own number and side): {} (target >= 95%).",
-            pct(&share(&|c| c
-                .ribs_numbered
-                .as_ref()
-                .map(|i| i.all_correct())))
-        );
-        let _ = writeln!(
-            s,
-            "Vertebral levels correct (every vertebra in view covered mostly by the label of its own level): {} (target >= 95%).",
-            pct(&share(&|c| c
-                .vertebrae_labelled
-                .as_ref()
-                .map(|i| i.all_correct())))
-        );
+        let naming: [(&str, NamingOf); 2] = [
+            (
+                "\nRibs numbered correctly (every rib in view covered mostly by the rib label of its own number and side)",
+                |c| &c.ribs_numbered,
+            ),
+            (
+                "Vertebral levels correct (every vertebra in view covered mostly by the label of its own level)",
+                |c| &c.vertebrae_labelled,
+            ),
+        ];
+        for (what, of) in naming {
+            let _ = writeln!(
+                s,
+                "{what}: {} (target >= 95%).",
+                pct(&share(&|c| of(c).as_ref().map(Identification::all_correct)))
+            );
+        }
         let _ = writeln!(
             s,
             "Naming is scored apart from outline (Dice above); a rib or vertebra cut by the scan's first or last slice to under half the typical size may go unlabelled, never misnamed."
@@ -216,23 +221,21 @@ pub fn markdown(report: &EvalReport, command: &str) -> String {
         let misnamed: Vec<String> = report
             .cases
             .iter()
-            .filter_map(|c| {
-                let count = |i: &Option<crate::identify::Identification>| {
-                    i.as_ref()
-                        .map(|i| format!("{}/{}", i.wrong.len(), i.in_view))
-                        .unwrap_or_else(|| "-".into())
+            .filter(|c| {
+                naming
+                    .iter()
+                    .any(|(_, of)| of(c).as_ref().is_some_and(|i| !i.all_correct()))
+            })
+            .map(|c| {
+                let count = |i: &Option<Identification>| {
+                    i.as_ref().map_or_else(|| "-".into(), Identification::tally)
                 };
-                let wrong = |i: &Option<crate::identify::Identification>| {
-                    i.as_ref().is_some_and(|i| !i.all_correct())
-                };
-                (wrong(&c.ribs_numbered) || wrong(&c.vertebrae_labelled)).then(|| {
-                    format!(
-                        "{} (ribs {}, vertebrae {})",
-                        c.name,
-                        count(&c.ribs_numbered),
-                        count(&c.vertebrae_labelled)
-                    )
-                })
+                format!(
+                    "{} (ribs {}, vertebrae {})",
+                    c.name,
+                    count(&c.ribs_numbered),
+                    count(&c.vertebrae_labelled)
+                )
             })
             .collect();
         if !misnamed.is_empty() {
