@@ -428,3 +428,22 @@ pub const ORGAN_MIN_ML: f64 = 15.0;
 /// at the bottom of the ascending aorta, mm (sinus height about 20 mm in
 /// adults: Vriz et al., Am J Cardiol 2013).
 pub const AORTIC_ROOT_MM: f64 = 20.0;
+
+/// Ribs: head clusters of one component closer in height than this (mm)
+/// are one rib's head and tubercle, parted by the vertebral zone left out
+/// around the column; two ribs' heads lie a vertebral level apart (thoracic
+/// body 17-25 mm high plus a 3-6 mm disc: Gray's Anatomy, 42nd ed.).
+pub const RIB_HEAD_MERGE_MM: f64 = 10.0;
+
+/// Skeleton: a slice's vertebral-body half width may exceed the median of
+/// the widths in the [`SPINE_WIDTH_WINDOW_MM`] below it by at most this
+/// ratio. Thoracic bodies widen steadily from T1 down to T12, a few
+/// percent per level (Panjabi et al., Spine 1991), so a larger step is
+/// other bone (first ribs' heads, the long transverse processes of C7 and
+/// T1) fused with the body on the density map.
+pub const SPINE_WIDTH_CAP_RATIO: f64 = 1.3;
+
+/// Skeleton: the stretch of column below a slice (mm, about two and a half
+/// levels) whose median width caps the slice's
+/// ([`SPINE_WIDTH_CAP_RATIO`]).
+pub const SPINE_WIDTH_WINDOW_MM: f64 = 60.0;

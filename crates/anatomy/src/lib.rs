@@ -18,6 +18,7 @@ pub mod lung_envelope;
 pub mod lungs;
 pub mod medgrid;
 pub mod regions;
+mod rib_heads;
 pub mod ribs;
 mod ribs_detect;
 pub mod shoulder;

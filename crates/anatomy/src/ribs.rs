@@ -24,7 +24,7 @@ use volume::Volume;
 use crate::constants::BONE_MASK_HU;
 use crate::ribs_detect::{RibDetection, detect_ribs};
 use crate::skeleton::{Frame, body_slices, masks_from_labels};
-use crate::spine::{LEVELS, Segment, segment_of_rib};
+use crate::spine::{LEVELS, Segment, count_segment_of_rib, level_height};
 use crate::spine_track::SpineTrack;
 
 /// Rib names of one side, by number (0 = cervical, 1-13).
@@ -87,7 +87,7 @@ impl Aisu for Ribs {
             .collect();
         let lungs: Vec<&aisu::Mask> = lungs.iter().map(|m| &**m).collect();
         let detection = detect_ribs(ct, &body, &slices, &track, &lungs)?;
-        let levels = segments_from_landmarks(ct, &f, &vertebrae);
+        let levels = segments_from_centreline(ct, &f, &centreline, &vertebrae);
         let anchor = spine_values
             .as_ref()
             .and_then(|v| v.get("anchor").and_then(|a| a.as_str()).map(String::from))
@@ -147,34 +147,49 @@ fn track_from_centreline(
 }
 
 /// The named levels as segments (patient z), top to bottom, with their
-/// name index (0 = C7).
-fn segments_from_landmarks(ct: &Volume<i16>, f: &Frame, lm: &Landmarks) -> Vec<(usize, Segment)> {
+/// name index (0 = C7), exactly as the spine unit named them: each
+/// centreline point carries its level, so a rib is numbered by the same
+/// level bounds (disc planes) the spine counted it on. Endplate heights
+/// come from the landmarks (`Tn_superior`, `Tn_inferior`).
+fn segments_from_centreline(
+    ct: &Volume<i16>,
+    f: &Frame,
+    cl: &Centreline,
+    lm: &Landmarks,
+) -> Vec<(usize, Segment)> {
     let g = ct.geometry();
     let z_of = |p: &[f64; 3]| f.z_mm(0) + g.lps_to_index(*p)[2] * f.s[2] * f.sign[2];
-    let centres: Vec<(usize, f64)> = LEVELS
-        .iter()
-        .enumerate()
-        .filter_map(|(i, n)| lm.get(*n).map(|p| (i, z_of(p))))
-        .collect();
-    let mut out = Vec::new();
-    for (k, &(i, zc)) in centres.iter().enumerate() {
-        let sup = lm.get(&format!("{}_superior", LEVELS[i])).map(z_of);
-        let inf = lm.get(&format!("{}_inferior", LEVELS[i])).map(z_of);
-        let above = k.checked_sub(1).map(|j| centres[j].1);
-        let below = centres.get(k + 1).map(|c| c.1);
-        let top = above.map(|a| 0.5 * (a + zc)).unwrap_or(zc + 14.0);
-        let bottom = below.map(|b| 0.5 * (b + zc)).unwrap_or(zc - 14.0);
-        out.push((
-            i,
-            Segment {
-                top,
-                bottom,
-                superior: sup,
-                inferior: inf,
-            },
-        ));
+    let half_slice = 0.5 * f.s[2];
+    // (level index, highest z, lowest z) per level, in centreline order.
+    let mut runs: Vec<(usize, f64, f64)> = Vec::new();
+    for (p, name) in cl.points.iter().zip(&cl.segments) {
+        let Some(i) = LEVELS.iter().position(|l| l == name) else {
+            continue;
+        };
+        let z = z_of(p);
+        match runs.iter_mut().find(|r| r.0 == i) {
+            Some(r) => {
+                r.1 = r.1.max(z);
+                r.2 = r.2.min(z);
+            }
+            None => runs.push((i, z, z)),
+        }
     }
-    out
+    runs.sort_by(|a, b| b.1.total_cmp(&a.1));
+    runs.into_iter()
+        .map(|(i, hi, lo)| {
+            let endplate = |tag: &str| lm.get(&format!("{}_{tag}", LEVELS[i])).map(z_of);
+            (
+                i,
+                Segment {
+                    top: hi + half_slice,
+                    bottom: lo - half_slice,
+                    superior: endplate("superior"),
+                    inferior: endplate("inferior"),
+                },
+            )
+        })
+        .collect()
 }
 
 /// Numbers the ribs and publishes everything.
@@ -190,15 +205,25 @@ fn publish(
     spine_limited: bool,
 ) -> Result<(), AisuError> {
     let segs: Vec<Segment> = levels.iter().map(|l| l.1).collect();
+    let h = level_height(&segs);
+    tracing::debug!(?levels, "rib levels");
     // (left, number) -> coarse voxels.
     let mut found: Vec<((bool, usize), Vec<usize>)> = Vec::new();
     let mut unplaced = 0usize;
     for r in det.ribs.into_iter().filter(|r| !r.stub) {
-        let number = segment_of_rib(&segs, r.tubercle_z_mm).and_then(|k| match levels[k].0 {
-            0 => Some(0),
-            i @ 1..=13 => Some(i),
-            _ => None,
-        });
+        let number =
+            count_segment_of_rib(&segs, r.tubercle_z_mm, h).and_then(|k| match levels[k].0 {
+                0 => Some(0),
+                i @ 1..=13 => Some(i),
+                _ => None,
+            });
+        tracing::debug!(
+            left = r.left,
+            tubercle_z = r.tubercle_z_mm,
+            ?number,
+            voxels = r.voxels.len(),
+            "rib numbered"
+        );
         let Some(number) = number else {
             unplaced += 1;
             continue;

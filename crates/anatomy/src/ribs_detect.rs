@@ -24,6 +24,7 @@ use crate::constants::{
     RIB_BONE_HU, RIB_LINK_MM, RIB_MAX_RADIUS_MM, RIB_PARAVERTEBRAL_MM, RIB_SHELL_MM,
     RIB_TUBERCLE_BAND_MM, RIB1_MAX_HEIGHT_MM, SKIN_MARGIN_MM, STERNUM_HALF_WIDTH_MM,
 };
+use crate::rib_heads::{for_each_neighbour26, head_clusters};
 use crate::skeleton::{BodyExtents, Crop, Frame, SliceBody, label_2d};
 use crate::spine_track::SpineTrack;
 use crate::util::err;
@@ -370,22 +371,22 @@ fn fill_small_holes(mask: &mut [bool], n: [usize; 3], max_area: usize) {
 }
 
 /// Geometry helpers over the coarse grid.
-struct Geo<'a> {
-    f: Frame,
-    coarse: Coarse,
-    track: &'a SpineTrack,
-    slices: &'a [Option<SliceBody>],
+pub(crate) struct Geo<'a> {
+    pub f: Frame,
+    pub coarse: Coarse,
+    pub track: &'a SpineTrack,
+    pub slices: &'a [Option<SliceBody>],
 }
 
 impl Geo<'_> {
     /// Patient mm of a coarse voxel.
-    fn mm(&self, i: usize) -> [f64; 3] {
+    pub fn mm(&self, i: usize) -> [f64; 3] {
         self.f.mm(self.coarse.full(i))
     }
 
     /// Offset from the track (dx left, dy posterior, mm), half width and
     /// half depth of the body there; `None` off the track.
-    fn offset(&self, i: usize) -> Option<(f64, f64, f64, f64)> {
+    pub fn offset(&self, i: usize) -> Option<(f64, f64, f64, f64)> {
         let p = self.coarse.full(i);
         let z = p[2] as usize;
         let c = self.track.centre.get(z).copied().flatten()?;
@@ -457,72 +458,6 @@ fn tubercle_z(geo: &Geo, vox: &[usize]) -> Option<f64> {
     crate::skeleton::median(&zs)
 }
 
-/// Clusters (by side and height) of a component's voxels beside the
-/// column: the rib heads it holds, as (left, z mm, voxels). The height is
-/// that of the cluster's most medial voxels (the head itself: the rib
-/// drops as it runs laterally).
-fn head_clusters(geo: &Geo, vox: &[usize]) -> Vec<(bool, f64, Vec<usize>)> {
-    let mut near: Vec<(bool, f64, usize, f64)> = Vec::new();
-    for &i in vox {
-        let Some((dx, dy, hw, hd)) = geo.offset(i) else {
-            continue;
-        };
-        if dx.abs() <= hw + 30.0 && dy >= -0.2 * hd && dy <= hd + 40.0 {
-            near.push((dx > 0.0, geo.mm(i)[2], i, dx.hypot(dy)));
-        }
-    }
-    let gap = (1.1 * geo.f.s[2]).max(5.0);
-    let mut out = Vec::new();
-    for side in [true, false] {
-        let mut pts: Vec<(f64, usize, f64)> = near
-            .iter()
-            .filter(|p| p.0 == side)
-            .map(|p| (p.1, p.2, p.3))
-            .collect();
-        pts.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let mut cur: Vec<(f64, usize, f64)> = Vec::new();
-        for p in pts {
-            if let Some(last) = cur.last()
-                && last.0 - p.0 > gap
-            {
-                out.push(finish_cluster(side, &cur));
-                cur.clear();
-            }
-            cur.push(p);
-        }
-        if !cur.is_empty() {
-            out.push(finish_cluster(side, &cur));
-        }
-    }
-    // Tiny clusters are touches, not heads.
-    out.retain(|c| c.2.len() >= 3);
-    out
-}
-
-fn finish_cluster(side: bool, pts: &[(f64, usize, f64)]) -> (bool, f64, Vec<usize>) {
-    // The rib drops as it runs out from the column: fit z against the
-    // distance from the column over its first 20 mm and follow the fit
-    // back 10 mm towards the joint.
-    let r0 = pts.iter().map(|p| p.2).fold(f64::INFINITY, f64::min);
-    let near: Vec<(f64, f64)> = pts
-        .iter()
-        .filter(|p| p.2 <= r0 + 20.0)
-        .map(|p| (p.2, p.0))
-        .collect();
-    let n = near.len().max(1) as f64;
-    let mr = near.iter().map(|p| p.0).sum::<f64>() / n;
-    let mz = near.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxx: f64 = near.iter().map(|p| (p.0 - mr).powi(2)).sum();
-    let sxy: f64 = near.iter().map(|p| (p.0 - mr) * (p.1 - mz)).sum();
-    let slope = if sxx > 1e-6 {
-        (sxy / sxx).clamp(-1.5, 0.5)
-    } else {
-        0.0
-    };
-    let z = mz + slope * (r0 - 10.0 - mr);
-    (side, z, pts.iter().map(|p| p.1).collect())
-}
-
 /// Parts a component among its heads by geodesic (26-connected BFS)
 /// growth from each head.
 fn split_by_heads(
@@ -533,7 +468,6 @@ fn split_by_heads(
     if heads.len() == 1 {
         return vec![(heads[0].0, heads[0].1, vox.to_vec())];
     }
-    let [nx, ny, nz] = geo.coarse.n;
     let mut owner: HashMap<usize, usize> = vox.iter().map(|&i| (i, usize::MAX)).collect();
     let mut queue = VecDeque::new();
     for (h, (_, _, seeds)) in heads.iter().enumerate() {
@@ -548,30 +482,14 @@ fn split_by_heads(
     }
     while let Some(i) = queue.pop_front() {
         let h = owner[&i];
-        let (x, y, z) = (i % nx, (i / nx) % ny, i / (nx * ny));
-        for dz in -1i64..=1 {
-            for dy in -1i64..=1 {
-                for dx in -1i64..=1 {
-                    let (qx, qy, qz) = (x as i64 + dx, y as i64 + dy, z as i64 + dz);
-                    if qx < 0
-                        || qy < 0
-                        || qz < 0
-                        || qx >= nx as i64
-                        || qy >= ny as i64
-                        || qz >= nz as i64
-                    {
-                        continue;
-                    }
-                    let j = qx as usize + nx * (qy as usize + ny * qz as usize);
-                    if let Some(o) = owner.get_mut(&j)
-                        && *o == usize::MAX
-                    {
-                        *o = h;
-                        queue.push_back(j);
-                    }
-                }
+        for_each_neighbour26(geo.coarse.n, i, |j| {
+            if let Some(o) = owner.get_mut(&j)
+                && *o == usize::MAX
+            {
+                *o = h;
+                queue.push_back(j);
             }
-        }
+        });
     }
     let mut parts: Vec<Vec<usize>> = vec![Vec::new(); heads.len()];
     for (i, o) in owner {

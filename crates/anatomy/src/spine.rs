@@ -235,7 +235,7 @@ pub(crate) fn segment_of_rib(segments: &[Segment], tubercle_z: f64) -> Option<us
 /// The segment of a rib for the level count: [`segment_of_rib`], or the
 /// end segment when the rib's tubercle lies just beyond a partial end
 /// segment (the scan cuts the vertebra, the rib is still its own).
-fn count_segment_of_rib(segments: &[Segment], tubercle_z: f64, h: f64) -> Option<usize> {
+pub(crate) fn count_segment_of_rib(segments: &[Segment], tubercle_z: f64, h: f64) -> Option<usize> {
     if let Some(k) = segment_of_rib(segments, tubercle_z) {
         return Some(k);
     }

@@ -18,7 +18,7 @@ use volume::Volume;
 
 use crate::constants::{
     SPINE_BODY_HU, SPINE_LEVEL_MM, SPINE_MAX_OFFSET_MM, SPINE_MIN_BLOB_MM2, SPINE_OPEN_MM,
-    SPINE_THICK_MIN_GAP, SPINE_THICK_SLICE_MM,
+    SPINE_THICK_MIN_GAP, SPINE_THICK_SLICE_MM, SPINE_WIDTH_CAP_RATIO, SPINE_WIDTH_WINDOW_MM,
 };
 use crate::skeleton::{
     Crop, Frame, SliceBody, body_slices, interpolate, label_2d, median, open_2d, smooth_in_plane,
@@ -211,7 +211,7 @@ fn clean_track(f: &Frame, det: &[Option<Detection>]) -> Result<SpineTrack, AisuE
     };
     let tx = table(&|d| d.c[0]);
     let ty = table(&|d| d.c[1]);
-    let tw = table(&|d| d.half_width);
+    let tw = capped_widths(f, &table(&|d| d.half_width));
     let td = table(&|d| d.half_depth);
     let (first, last) = (known[0], known[known.len() - 1]);
     let mut centre = vec![None; nz];
@@ -245,6 +245,38 @@ fn clean_track(f: &Frame, det: &[Option<Detection>]) -> Result<SpineTrack, AisuE
         half_width,
         half_depth,
     })
+}
+
+/// Caps the vertebral body's half width, slice by slice from the lowest
+/// up, at [`SPINE_WIDTH_CAP_RATIO`] times the median of the (capped)
+/// widths within [`SPINE_WIDTH_WINDOW_MM`] below: bodies widen only
+/// slowly down the column, so a sudden widening upwards is the first ribs'
+/// heads and the long transverse processes of T1 and C7 fused with the
+/// body on the density map, and an inflated width would hide the first
+/// rib's head inside the vertebral zone. `widths` is (slice, half width).
+fn capped_widths(f: &Frame, widths: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let z_of = |t: f64| t * f.s[2] * f.sign[2];
+    let mut order: Vec<usize> = (0..widths.len()).collect();
+    order.sort_by(|a, b| z_of(widths[*a].0).total_cmp(&z_of(widths[*b].0)));
+    let mut out = widths.to_vec();
+    let mut done: Vec<(f64, f64)> = Vec::new();
+    for k in order {
+        let z = z_of(widths[k].0);
+        let below: Vec<f64> = done
+            .iter()
+            .filter(|(zb, _)| z - zb <= SPINE_WIDTH_WINDOW_MM)
+            .map(|(_, w)| *w)
+            .collect();
+        let mut w = widths[k].1;
+        if below.len() >= 5
+            && let Some(m) = median(&below)
+        {
+            w = w.min(SPINE_WIDTH_CAP_RATIO * m);
+        }
+        out[k].1 = w;
+        done.push((z, w));
+    }
+    out
 }
 
 /// An intervertebral disc space on the track.
