@@ -447,3 +447,22 @@ pub const SPINE_WIDTH_CAP_RATIO: f64 = 1.3;
 /// levels) whose median width caps the slice's
 /// ([`SPINE_WIDTH_CAP_RATIO`]).
 pub const SPINE_WIDTH_WINDOW_MM: f64 = 60.0;
+
+/// Ribs, re-partition by sweep ([`crate::rib_sweep`]): angular bin (degrees
+/// round the chest's centre). At 3 degrees a bin spans 5-8 mm of a rib at
+/// the chest wall's 100-150 mm radius, under the 10-20 mm between ribs.
+pub const RIB_SWEEP_BIN_DEG: f64 = 3.0;
+
+/// Ribs, re-partition by sweep: the farthest (mm) a run may lie from a
+/// rib's expected height to be claimed by it; under half the spacing of
+/// neighbouring ribs (about 20-25 mm centre to centre at the chest wall).
+pub const RIB_SWEEP_TOLERANCE_MM: f64 = 8.0;
+
+/// Ribs, re-partition by sweep: a rib that claims no run over this many
+/// degrees has ended (ribs 11 and 12 end at the side).
+pub const RIB_SWEEP_MAX_GAP_DEG: f64 = 12.0;
+
+/// Ribs, re-partition by sweep: the extra cost (mm) of two ribs sharing
+/// one run rather than each taking its own; touching ribs share a run,
+/// a rib lagging behind its steep front does not take its neighbour's.
+pub const RIB_SWEEP_SHARE_MM: f64 = 4.0;

@@ -19,6 +19,7 @@ pub mod lungs;
 pub mod medgrid;
 pub mod regions;
 mod rib_heads;
+mod rib_sweep;
 pub mod ribs;
 mod ribs_detect;
 pub mod shoulder;

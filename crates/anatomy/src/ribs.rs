@@ -22,8 +22,9 @@ use serde_json::json;
 use volume::Volume;
 
 use crate::constants::BONE_MASK_HU;
+use crate::rib_sweep;
 use crate::ribs_detect::{RibDetection, detect_ribs};
-use crate::skeleton::{Frame, body_slices, masks_from_labels};
+use crate::skeleton::{Frame, SliceBody, body_slices, masks_from_labels};
 use crate::spine::{LEVELS, Segment, count_segment_of_rib, level_height};
 use crate::spine_track::SpineTrack;
 
@@ -105,6 +106,7 @@ impl Aisu for Ribs {
             &levels,
             &anchor,
             spine_limited,
+            &slices,
         )
     }
 }
@@ -203,6 +205,7 @@ fn publish(
     levels: &[(usize, Segment)],
     anchor: &str,
     spine_limited: bool,
+    slices: &[Option<SliceBody>],
 ) -> Result<(), AisuError> {
     let segs: Vec<Segment> = levels.iter().map(|l| l.1).collect();
     let h = level_height(&segs);
@@ -234,6 +237,7 @@ fn publish(
         }
     }
     found.sort_by_key(|(k, _)| (!k.0, k.1));
+    rib_sweep::repartition(&det.coarse, f, slices, &mut found);
     // Full-resolution masks: bone voxels of the coarse blocks of each rib.
     let c = det.coarse;
     let mut coarse_label = vec![0u8; c.n[0] * c.n[1] * c.n[2]];

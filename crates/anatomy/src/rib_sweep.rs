@@ -1,0 +1,266 @@
+//! Parting touching ribs by following each one round the chest.
+//!
+//! On the tracing grid neighbouring ribs touch (the fronts of the upper
+//! ribs with each other and the shoulder girdle; shafts on thick slices),
+//! and growth from the heads ([`crate::ribs_detect`]) may then give one rib
+//! the front half of the next. But at any angle round the chest the ribs of
+//! one side are separate runs along z, stacked in their order, and each rib
+//! changes height smoothly with the angle. So, per side, the numbered ribs'
+//! voxels are pooled and swept by angle about the chest's centre (from the
+//! back, where every rib is known by its own head, to the front): at each
+//! angle every rib claims the run nearest its expected height, a run
+//! claimed by two ribs is shared by nearest height, and a run nobody claims
+//! keeps its first owner. This is the tracking idea of rib-tracing methods
+//! that follow a rib from the costovertebral joint (e.g. Staal et al.,
+//! MedIA 2007), applied as a re-partition of voxels already traced.
+
+use crate::constants::{
+    RIB_SWEEP_BIN_DEG, RIB_SWEEP_MAX_GAP_DEG, RIB_SWEEP_SHARE_MM, RIB_SWEEP_TOLERANCE_MM,
+};
+use crate::ribs_detect::Coarse;
+use crate::skeleton::{Frame, SliceBody};
+
+/// One rib being followed.
+#[derive(Debug, Clone, Copy, Default)]
+struct Follow {
+    /// Height (mm) at the last angle it claimed a run.
+    z: Option<f64>,
+    /// Height change per bin, mm.
+    slope: f64,
+    /// The last bin it claimed a run in.
+    last: usize,
+    /// The first bin its own voxels reach (10th percentile).
+    start: usize,
+}
+
+/// Re-parts the voxels of the numbered ribs of each side (`ribs`: (left,
+/// number) -> coarse voxels) by following each rib round the chest.
+pub(crate) fn repartition(
+    c: &Coarse,
+    f: &Frame,
+    slices: &[Option<SliceBody>],
+    ribs: &mut [((bool, usize), Vec<usize>)],
+) {
+    let bins = (180.0 / RIB_SWEEP_BIN_DEG).ceil() as usize;
+    for left in [true, false] {
+        let members: Vec<usize> = (0..ribs.len())
+            .filter(|&r| ribs[r].0.0 == left && ribs[r].0.1 >= 1)
+            .collect();
+        if members.len() < 2 {
+            continue;
+        }
+        // (owner rib, voxel, bin, z mm), per bin.
+        let mut by_bin: Vec<Vec<(usize, usize, f64)>> = vec![Vec::new(); bins];
+        let mut follow = vec![Follow::default(); ribs.len()];
+        for &r in &members {
+            let mut own_bins = Vec::new();
+            for &i in &ribs[r].1 {
+                let p = c.full(i);
+                let Some(Some(sb)) = slices.get(p[2] as usize) else {
+                    continue;
+                };
+                let dx = ((p[0] - sb.cx) * f.s[0]).abs();
+                let dy = (p[1] - sb.cy) * f.s[1] * f.sign[1];
+                // 0 straight behind the centre, pi straight in front.
+                let theta = dx.atan2(dy).to_degrees();
+                let b = ((theta / RIB_SWEEP_BIN_DEG) as usize).min(bins - 1);
+                by_bin[b].push((r, i, f.mm(p)[2]));
+                own_bins.push(b);
+            }
+            own_bins.sort_unstable();
+            follow[r].start = own_bins.get(own_bins.len() / 10).copied().unwrap_or(bins);
+        }
+        let gap = (1.5 * f.s[2]).max(4.0);
+        let mut new_owner: Vec<(usize, usize)> = Vec::new();
+        for (b, voxels) in by_bin.iter_mut().enumerate() {
+            if voxels.is_empty() {
+                continue;
+            }
+            voxels.sort_by(|a, b| b.2.total_cmp(&a.2));
+            // Runs along z: (top, bottom, voxel range).
+            let mut runs: Vec<(f64, f64, usize, usize)> = Vec::new();
+            for (k, v) in voxels.iter().enumerate() {
+                match runs.last_mut() {
+                    Some(run) if run.1 - v.2 <= gap => {
+                        run.1 = v.2;
+                        run.3 = k + 1;
+                    }
+                    _ => runs.push((v.2, v.2, k, k + 1)),
+                }
+            }
+            // Ribs starting here take their height from their own voxels.
+            for &r in &members {
+                if follow[r].z.is_none() && b >= follow[r].start {
+                    let own: Vec<f64> = voxels.iter().filter(|v| v.0 == r).map(|v| v.2).collect();
+                    if let Some(z) = crate::skeleton::median(&own) {
+                        follow[r] = Follow {
+                            z: Some(z),
+                            slope: 0.0,
+                            last: b,
+                            start: follow[r].start,
+                        };
+                    }
+                }
+            }
+            // The followed ribs, top to bottom, take runs in their order.
+            let max_gap = (RIB_SWEEP_MAX_GAP_DEG / RIB_SWEEP_BIN_DEG).ceil() as usize;
+            let mut followed: Vec<(usize, f64)> = members
+                .iter()
+                .filter_map(|&r| {
+                    let fo = follow[r];
+                    // A rib that found no run for a while has ended (ribs
+                    // 11-12 end at the side, the others at their cartilage).
+                    let z = fo.z.filter(|_| b - fo.last <= max_gap)?;
+                    Some((r, z + fo.slope * (b - fo.last) as f64))
+                })
+                .collect();
+            followed.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let spans: Vec<(f64, f64)> = runs.iter().map(|r| (r.0, r.1)).collect();
+            let expected: Vec<f64> = followed.iter().map(|f| f.1).collect();
+            let mut claims: Vec<Vec<(usize, f64)>> = vec![Vec::new(); runs.len()];
+            for (k, run) in assign_in_order(&expected, &spans).into_iter().enumerate() {
+                if let Some(run) = run {
+                    claims[run].push(followed[k]);
+                }
+            }
+            let mut got: Vec<(usize, Vec<f64>)> = Vec::new();
+            for (run, claimants) in runs.iter().zip(&claims) {
+                if claimants.is_empty() {
+                    continue;
+                }
+                for v in &voxels[run.2..run.3] {
+                    let (r, _) = claimants
+                        .iter()
+                        .min_by(|a, b| (a.1 - v.2).abs().total_cmp(&(b.1 - v.2).abs()))
+                        .copied()
+                        .unwrap_or((v.0, 0.0));
+                    if r != v.0 {
+                        new_owner.push((v.1, r));
+                    }
+                    match got.iter_mut().find(|g| g.0 == r) {
+                        Some(g) => g.1.push(v.2),
+                        None => got.push((r, vec![v.2])),
+                    }
+                }
+            }
+            for (r, zs) in got {
+                let Some(z) = crate::skeleton::median(&zs) else {
+                    continue;
+                };
+                let fo = &mut follow[r];
+                if let Some(old) = fo.z {
+                    let steps = (b - fo.last).max(1) as f64;
+                    fo.slope = 0.5 * fo.slope + 0.5 * (z - old) / steps;
+                }
+                fo.z = Some(z);
+                fo.last = b;
+            }
+        }
+        // Move the re-owned voxels.
+        let moved: std::collections::HashMap<usize, usize> = new_owner.into_iter().collect();
+        if moved.is_empty() {
+            continue;
+        }
+        let mut gained: Vec<Vec<usize>> = vec![Vec::new(); ribs.len()];
+        for &r in &members {
+            ribs[r].1.retain(|i| match moved.get(i) {
+                Some(&to) => {
+                    gained[to].push(*i);
+                    false
+                }
+                None => true,
+            });
+        }
+        for (r, g) in gained.into_iter().enumerate() {
+            ribs[r].1.extend(g);
+        }
+    }
+}
+
+/// Distance (mm) from a height to a run's span (0 inside it).
+fn distance_to_span(z: f64, span: (f64, f64)) -> f64 {
+    if z > span.0 {
+        z - span.0
+    } else if z < span.1 {
+        span.1 - z
+    } else {
+        0.0
+    }
+}
+
+/// Assigns ribs (expected heights, top to bottom) to runs (spans (top,
+/// bottom), top to bottom) keeping their order, each within
+/// [`RIB_SWEEP_TOLERANCE_MM`] of its run or none, at the least total
+/// distance; two ribs share a run only when that beats the next run by
+/// [`RIB_SWEEP_SHARE_MM`] (touching ribs), a rib left out costs the
+/// tolerance. A small dynamic programme: a dozen ribs, a dozen runs.
+fn assign_in_order(expected: &[f64], spans: &[(f64, f64)]) -> Vec<Option<usize>> {
+    let (m, n) = (expected.len(), spans.len());
+    // cost[i][j]: the first i ribs placed, the last run used j (0: none
+    // yet, k + 1: run k).
+    let mut cost = vec![vec![f64::INFINITY; n + 1]; m + 1];
+    let mut back: Vec<Vec<(usize, Option<usize>)>> = vec![vec![(0, None); n + 1]; m + 1];
+    cost[0][0] = 0.0;
+    for i in 0..m {
+        for j in 0..=n {
+            let here = cost[i][j];
+            if !here.is_finite() {
+                continue;
+            }
+            let skip = here + RIB_SWEEP_TOLERANCE_MM;
+            if skip < cost[i + 1][j] {
+                cost[i + 1][j] = skip;
+                back[i + 1][j] = (j, None);
+            }
+            for k in j.max(1)..=n {
+                let d = distance_to_span(expected[i], spans[k - 1]);
+                if d > RIB_SWEEP_TOLERANCE_MM {
+                    continue;
+                }
+                let c = here + d + if k == j { RIB_SWEEP_SHARE_MM } else { 0.0 };
+                if c < cost[i + 1][k] {
+                    cost[i + 1][k] = c;
+                    back[i + 1][k] = (j, Some(k - 1));
+                }
+            }
+        }
+    }
+    let mut j = (0..=n)
+        .min_by(|a, b| cost[m][*a].total_cmp(&cost[m][*b]))
+        .unwrap_or(0);
+    let mut out = vec![None; m];
+    for i in (1..=m).rev() {
+        let (prev, run) = back[i][j];
+        out[i - 1] = run;
+        j = prev;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ribs_keep_their_order_and_share_only_touching_runs() {
+        // Rib 1 expected at 242 lags behind its steep front (a run at
+        // 237-232); rib 2 expected at 225 has its own run at 222-216.
+        let spans = [(237.0, 232.0), (222.0, 216.0)];
+        assert_eq!(
+            assign_in_order(&[242.0, 225.0], &spans),
+            vec![Some(0), Some(1)]
+        );
+        // One run holding two touching ribs is shared.
+        let spans = [(240.0, 215.0)];
+        assert_eq!(
+            assign_in_order(&[238.0, 218.0], &spans),
+            vec![Some(0), Some(0)]
+        );
+        // A rib with no run near is left out; the order never crosses.
+        let spans = [(200.0, 195.0)];
+        assert_eq!(
+            assign_in_order(&[240.0, 199.0], &spans),
+            vec![None, Some(0)]
+        );
+    }
+}
