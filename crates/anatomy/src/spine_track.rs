@@ -247,36 +247,36 @@ fn clean_track(f: &Frame, det: &[Option<Detection>]) -> Result<SpineTrack, AisuE
     })
 }
 
-/// Caps the vertebral body's half width, slice by slice from the lowest
-/// up, at [`SPINE_WIDTH_CAP_RATIO`] times the median of the (capped)
-/// widths within [`SPINE_WIDTH_WINDOW_MM`] below: bodies widen only
-/// slowly down the column, so a sudden widening upwards is the first ribs'
-/// heads and the long transverse processes of T1 and C7 fused with the
-/// body on the density map, and an inflated width would hide the first
-/// rib's head inside the vertebral zone. `widths` is (slice, half width).
+/// Caps the vertebral body's half width at [`SPINE_WIDTH_CAP_RATIO`]
+/// times the median of the measured widths within
+/// [`SPINE_WIDTH_WINDOW_MM`] below it: bodies widen only slowly down the
+/// column, so a sudden widening upwards is the first ribs' heads and the
+/// long transverse processes of T1 and C7 fused with the body on the
+/// density map, and an inflated width would hide the first rib's head
+/// inside the vertebral zone. The medians are of the measured widths, not
+/// of capped ones, so a narrow partial body at the scan's lower end never
+/// narrows the column above it. `widths` is (slice, half width).
 fn capped_widths(f: &Frame, widths: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let z_of = |t: f64| t * f.s[2] * f.sign[2];
-    let mut order: Vec<usize> = (0..widths.len()).collect();
-    order.sort_by(|a, b| z_of(widths[*a].0).total_cmp(&z_of(widths[*b].0)));
-    let mut out = widths.to_vec();
-    let mut done: Vec<(f64, f64)> = Vec::new();
-    for k in order {
-        let z = z_of(widths[k].0);
-        let below: Vec<f64> = done
-            .iter()
-            .filter(|(zb, _)| z - zb <= SPINE_WIDTH_WINDOW_MM)
-            .map(|(_, w)| *w)
-            .collect();
-        let mut w = widths[k].1;
-        if below.len() >= 5
-            && let Some(m) = median(&below)
-        {
-            w = w.min(SPINE_WIDTH_CAP_RATIO * m);
-        }
-        out[k].1 = w;
-        done.push((z, w));
-    }
-    out
+    widths
+        .iter()
+        .map(|&(t, w)| {
+            let z = z_of(t);
+            let below: Vec<f64> = widths
+                .iter()
+                .filter(|(tb, _)| {
+                    let d = z - z_of(*tb);
+                    d > 0.0 && d <= SPINE_WIDTH_WINDOW_MM
+                })
+                .map(|(_, w)| *w)
+                .collect();
+            let cap = (below.len() >= 5)
+                .then(|| median(&below))
+                .flatten()
+                .map(|m| SPINE_WIDTH_CAP_RATIO * m);
+            (t, cap.map_or(w, |c| w.min(c)))
+        })
+        .collect()
 }
 
 /// An intervertebral disc space on the track.
