@@ -50,10 +50,27 @@ pub const LUNG_SPLIT_RADII_MM: [f64; 5] = [2.0, 4.0, 6.0, 8.0, 10.0];
 pub const LUNG_JUNCTION_BAND_MM: f64 = 35.0;
 
 /// Skeleton: in-plane smoothed CT above this is vertebral-body bone
-/// (trabecular bone of thoracic and lumbar bodies is 150-300 HU in adults
-/// and rarely under 110 HU even in osteoporosis: Pickhardt et al., Ann
-/// Intern Med 2013; discs 70-110 HU and muscle 40-60 HU stay below).
+/// (trabecular bone of thoracic and lumbar bodies is 150-300 HU in
+/// adults; discs 70-110 HU and muscle 40-60 HU stay below). Osteoporotic
+/// bodies read under it (L1 <= 110 HU is the specific cut-off of
+/// Pickhardt et al., Ann Intern Med 2013): their centres are recovered
+/// by [`SPINE_POROTIC_HOLE_HU`].
 pub const SPINE_BODY_HU: f32 = 115.0;
+
+/// Skeleton: a hole of the dense-bone map (a region enclosed by cortex
+/// on one slice) whose mean in-plane smoothed CT is at least this is the
+/// trabecular centre of an osteoporotic body and is filled: above
+/// muscle (40-60 HU) and the canal's CSF (0-15 HU) and cord (30-40 HU)
+/// (Hounsfield unit tables, e.g. Lev and Gonzalez in "CT and MRI of the
+/// whole body", 2003). Porotic centres under it (severe osteoporosis,
+/// fatty marrow) are not recovered.
+pub const SPINE_POROTIC_HOLE_HU: f32 = 60.0;
+
+/// Skeleton: largest hole filled by [`SPINE_POROTIC_HOLE_HU`], mm²: a
+/// large lumbar body's cross-section (about 50 x 35 mm; Panjabi et al.,
+/// Spine 1992), so pockets of muscle between ribs, processes and body
+/// larger than a body are never filled.
+pub const SPINE_POROTIC_HOLE_MAX_MM2: f64 = 1800.0;
 
 /// Skeleton: radius (mm) of the in-plane opening that keeps the vertebral
 /// body and removes pedicles (4-8 mm wide), laminae, processes and ribs

@@ -3,8 +3,9 @@
 //!
 //! Method: on every axial slice the vertebral body is the largest compact
 //! bony blob near the body's midline in the posterior half of the trunk
-//! (in-plane smoothed CT above [`SPINE_BODY_HU`], opened by a disc of
-//! [`SPINE_OPEN_MM`] that removes pedicles, laminae, processes and ribs);
+//! (in-plane smoothed CT above [`SPINE_BODY_HU`], the porotic centres
+//! enclosed by cortex filled, opened by a disc of [`SPINE_OPEN_MM`] that
+//! removes pedicles, laminae, processes and ribs);
 //! blob centres are cleaned with a running median and interpolated into a
 //! track. Disc spaces are the minima of the mean density sampled on small
 //! planes perpendicular to the track (the approach of e.g. Klinder et al.,
@@ -18,7 +19,8 @@ use volume::Volume;
 
 use crate::constants::{
     SPINE_BODY_HU, SPINE_LEVEL_MM, SPINE_MAX_OFFSET_MM, SPINE_MIN_BLOB_MM2, SPINE_OPEN_MM,
-    SPINE_THICK_MIN_GAP, SPINE_THICK_SLICE_MM, SPINE_WIDTH_CAP_RATIO, SPINE_WIDTH_WINDOW_MM,
+    SPINE_POROTIC_HOLE_HU, SPINE_POROTIC_HOLE_MAX_MM2, SPINE_THICK_MIN_GAP, SPINE_THICK_SLICE_MM,
+    SPINE_WIDTH_CAP_RATIO, SPINE_WIDTH_WINDOW_MM,
 };
 use crate::skeleton::{
     Crop, Frame, SliceBody, body_slices, interpolate, label_2d, median, open_2d, smooth_in_plane,
@@ -154,6 +156,7 @@ pub(crate) fn track_spine(
             }
         }
     }
+    fill_porotic_centres(&mut dense, &smooth, crop.n, f.s);
     let opened = open_2d(dense, &crop, f.s, SPINE_OPEN_MM)?;
     let pixel_mm2 = f.s[0] * f.s[1];
     let mut detections: Vec<Option<Detection>> = vec![None; nz];
@@ -180,6 +183,42 @@ pub(crate) fn track_spine(
     }
     let track = clean_track(&f, &detections)?;
     Ok((track, crop, smooth))
+}
+
+/// Fills, slice by slice, the holes of the dense-bone map that are as
+/// dense as trabecular bone ([`SPINE_POROTIC_HOLE_HU`]) and no larger
+/// than a vertebral body ([`SPINE_POROTIC_HOLE_MAX_MM2`]). In an
+/// osteoporotic body the trabecular centre falls below [`SPINE_BODY_HU`]
+/// and only the cortical ring is left, which the opening would erase:
+/// the column is then lost or tracked on the arch, and its disc spaces
+/// with it. The canal (CSF and cord) and fat stay holes.
+fn fill_porotic_centres(dense: &mut [bool], smooth: &[f32], n: [usize; 3], s: [f64; 3]) {
+    let [cx, cy, cz] = n;
+    let plane = cx * cy;
+    let max_px = SPINE_POROTIC_HOLE_MAX_MM2 / (s[0] * s[1]);
+    for z in 0..cz {
+        let slab = &mut dense[plane * z..plane * (z + 1)];
+        let values = &smooth[plane * z..plane * (z + 1)];
+        let background: Vec<bool> = slab.iter().map(|d| !d).collect();
+        let (labels, blobs) = label_2d(&background, cx, cy);
+        let mut sums = vec![0.0f64; blobs.len() + 1];
+        for (l, v) in labels.iter().zip(values) {
+            sums[*l as usize] += f64::from(*v);
+        }
+        let fill: Vec<bool> = std::iter::once(false)
+            .chain(blobs.iter().enumerate().map(|(k, b)| {
+                let enclosed = b.x[0] > 0 && b.y[0] > 0 && b.x[1] + 1 < cx && b.y[1] + 1 < cy;
+                enclosed
+                    && (b.area as f64) <= max_px
+                    && sums[k + 1] / b.area as f64 >= f64::from(SPINE_POROTIC_HOLE_HU)
+            }))
+            .collect();
+        for (d, l) in slab.iter_mut().zip(&labels) {
+            if fill[*l as usize] {
+                *d = true;
+            }
+        }
+    }
 }
 
 /// Running-median outlier rejection and interpolation of the detections.
