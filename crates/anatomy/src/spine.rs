@@ -168,6 +168,12 @@ pub(crate) fn analyse(
             "rib traced"
         );
     }
+    tracing::debug!(
+        track = ?track.z_range_mm(),
+        discs = ?discs.iter().map(|d| (d.z_mm.round(), d.inferred)).collect::<Vec<_>>(),
+        segments = ?segments.iter().map(|s| (s.top.round(), s.bottom.round())).collect::<Vec<_>>(),
+        "column parted"
+    );
     tracing::debug!(?naming, segments = segments.len(), "levels named");
     let labels = label_voxels(ct, &track, &crop, &smooth, &discs);
     Ok(SpineResult {
