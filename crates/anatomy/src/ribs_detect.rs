@@ -25,7 +25,7 @@ use crate::constants::{
     RIB_TUBERCLE_BAND_MM, RIB1_MAX_HEIGHT_MM, SKIN_MARGIN_MM, STERNUM_HALF_WIDTH_MM,
 };
 use crate::rib_heads::{for_each_neighbour26, head_clusters};
-use crate::skeleton::{BodyExtents, Crop, Frame, SliceBody, label_2d};
+use crate::skeleton::{BodyExtents, Crop, Frame, SliceBody, fill_slice_holes};
 use crate::spine_track::SpineTrack;
 use crate::util::err;
 
@@ -328,7 +328,7 @@ fn remove_thick(
     // by their outer section; larger holes (the chest inside a ring of
     // ribs) stay open.
     let max_hole = (std::f64::consts::PI * 9.0 * 9.0 / (g.spacing[0] * g.spacing[1])) as usize;
-    fill_small_holes(vol.as_slice_mut(), n, max_hole);
+    fill_slice_holes(vol.as_slice_mut(), n, max_hole as f64, None);
     let thick = volume::open(&vol, RIB_MAX_RADIUS_MM).map_err(err)?;
     let grown = volume::dilate(&thick, 1.01 * g.spacing[0]).map_err(err)?;
     // Not in the front quarter of the chest, where the clavicle lies on
@@ -343,31 +343,6 @@ fn remove_thick(
         }
     }
     Ok(())
-}
-
-/// Fills, slice by slice, the holes of a mask smaller than `max_area`
-/// pixels.
-fn fill_small_holes(mask: &mut [bool], n: [usize; 3], max_area: usize) {
-    let per = n[0] * n[1];
-    for z in 0..n[2] {
-        let plane = &mut mask[z * per..(z + 1) * per];
-        let inverse: Vec<bool> = plane.iter().map(|v| !*v).collect();
-        let (labels, blobs) = label_2d(&inverse, n[0], n[1]);
-        let fill: Vec<bool> = std::iter::once(false)
-            .chain(blobs.iter().map(|b| {
-                b.area <= max_area
-                    && b.x[0] > 0
-                    && b.y[0] > 0
-                    && b.x[1] + 1 < n[0]
-                    && b.y[1] + 1 < n[1]
-            }))
-            .collect();
-        for (v, l) in plane.iter_mut().zip(&labels) {
-            if fill[*l as usize] {
-                *v = true;
-            }
-        }
-    }
 }
 
 /// Geometry helpers over the coarse grid.

@@ -286,6 +286,51 @@ pub(crate) fn label_2d(mask: &[bool], nx: usize, ny: usize) -> (Vec<u32>, Vec<Bl
     (labels, blobs)
 }
 
+/// Fills, slice by slice, the holes of `mask` (`n` = `[nx, ny, nz]`): its
+/// background regions enclosed on their slice (not reaching its edge) of
+/// at most `max_area` pixels, and, with `min_mean` = `(values, floor)`,
+/// only those whose mean of `values` (same layout as `mask`) is at least
+/// `floor`.
+pub(crate) fn fill_slice_holes(
+    mask: &mut [bool],
+    n: [usize; 3],
+    max_area: f64,
+    min_mean: Option<(&[f32], f32)>,
+) {
+    let [nx, ny, nz] = n;
+    let per = nx * ny;
+    for z in 0..nz {
+        let plane = &mut mask[z * per..(z + 1) * per];
+        let inverse: Vec<bool> = plane.iter().map(|v| !*v).collect();
+        let (labels, blobs) = label_2d(&inverse, nx, ny);
+        // Per hole (by index into `blobs`): is its mean dense enough?
+        let dense_enough: Option<Vec<bool>> = min_mean.map(|(values, floor)| {
+            let mut sums = vec![0.0f64; blobs.len() + 1];
+            for (l, v) in labels.iter().zip(&values[z * per..(z + 1) * per]) {
+                sums[*l as usize] += f64::from(*v);
+            }
+            blobs
+                .iter()
+                .enumerate()
+                .map(|(k, b)| sums[k + 1] / b.area as f64 >= f64::from(floor))
+                .collect()
+        });
+        let fill: Vec<bool> = std::iter::once(false)
+            .chain(blobs.iter().enumerate().map(|(k, b)| {
+                let enclosed = b.x[0] > 0 && b.y[0] > 0 && b.x[1] + 1 < nx && b.y[1] + 1 < ny;
+                enclosed
+                    && (b.area as f64) <= max_area
+                    && dense_enough.as_ref().is_none_or(|ok| ok[k])
+            }))
+            .collect();
+        for (v, l) in plane.iter_mut().zip(&labels) {
+            if fill[*l as usize] {
+                *v = true;
+            }
+        }
+    }
+}
+
 /// Linear interpolation of `table` (sorted by key) at `t`, clamped to the
 /// ends; `None` for an empty table.
 pub(crate) fn interpolate(table: &[(f64, f64)], t: f64) -> Option<f64> {

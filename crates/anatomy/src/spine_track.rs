@@ -23,7 +23,8 @@ use crate::constants::{
     SPINE_WIDTH_CAP_RATIO, SPINE_WIDTH_WINDOW_MM,
 };
 use crate::skeleton::{
-    Crop, Frame, SliceBody, body_slices, interpolate, label_2d, median, open_2d, smooth_in_plane,
+    Crop, Frame, SliceBody, body_slices, fill_slice_holes, interpolate, label_2d, median, open_2d,
+    smooth_in_plane,
 };
 
 /// The column's track: per slice, the vertebral body's centre and size.
@@ -156,9 +157,20 @@ pub(crate) fn track_spine(
             }
         }
     }
-    fill_porotic_centres(&mut dense, &smooth, crop.n, f.s);
-    let opened = open_2d(dense, &crop, f.s, SPINE_OPEN_MM)?;
+    // Porotic centres: holes of the dense-bone map as dense as trabecular
+    // bone and no larger than a body. In an osteoporotic body the centre
+    // falls below SPINE_BODY_HU and only the cortical ring is left, which
+    // the opening would erase: the column is then lost or tracked on the
+    // arch, and its disc spaces with it. The canal (CSF, cord) and fat
+    // stay holes.
     let pixel_mm2 = f.s[0] * f.s[1];
+    fill_slice_holes(
+        &mut dense,
+        crop.n,
+        SPINE_POROTIC_HOLE_MAX_MM2 / pixel_mm2,
+        Some((&smooth, SPINE_POROTIC_HOLE_HU)),
+    );
+    let opened = open_2d(dense, &crop, f.s, SPINE_OPEN_MM)?;
     let mut detections: Vec<Option<Detection>> = vec![None; nz];
     for z in 0..cz {
         let Some(sb) = slices[z + crop.lo[2]] else {
@@ -183,42 +195,6 @@ pub(crate) fn track_spine(
     }
     let track = clean_track(&f, &detections)?;
     Ok((track, crop, smooth))
-}
-
-/// Fills, slice by slice, the holes of the dense-bone map that are as
-/// dense as trabecular bone ([`SPINE_POROTIC_HOLE_HU`]) and no larger
-/// than a vertebral body ([`SPINE_POROTIC_HOLE_MAX_MM2`]). In an
-/// osteoporotic body the trabecular centre falls below [`SPINE_BODY_HU`]
-/// and only the cortical ring is left, which the opening would erase:
-/// the column is then lost or tracked on the arch, and its disc spaces
-/// with it. The canal (CSF and cord) and fat stay holes.
-fn fill_porotic_centres(dense: &mut [bool], smooth: &[f32], n: [usize; 3], s: [f64; 3]) {
-    let [cx, cy, cz] = n;
-    let plane = cx * cy;
-    let max_px = SPINE_POROTIC_HOLE_MAX_MM2 / (s[0] * s[1]);
-    for z in 0..cz {
-        let slab = &mut dense[plane * z..plane * (z + 1)];
-        let values = &smooth[plane * z..plane * (z + 1)];
-        let background: Vec<bool> = slab.iter().map(|d| !d).collect();
-        let (labels, blobs) = label_2d(&background, cx, cy);
-        let mut sums = vec![0.0f64; blobs.len() + 1];
-        for (l, v) in labels.iter().zip(values) {
-            sums[*l as usize] += f64::from(*v);
-        }
-        let fill: Vec<bool> = std::iter::once(false)
-            .chain(blobs.iter().enumerate().map(|(k, b)| {
-                let enclosed = b.x[0] > 0 && b.y[0] > 0 && b.x[1] + 1 < cx && b.y[1] + 1 < cy;
-                enclosed
-                    && (b.area as f64) <= max_px
-                    && sums[k + 1] / b.area as f64 >= f64::from(SPINE_POROTIC_HOLE_HU)
-            }))
-            .collect();
-        for (d, l) in slab.iter_mut().zip(&labels) {
-            if fill[*l as usize] {
-                *d = true;
-            }
-        }
-    }
 }
 
 /// Running-median outlier rejection and interpolation of the detections.
