@@ -188,6 +188,8 @@ fn segments_from_centreline(
                     bottom: lo - half_slice,
                     superior: endplate("superior"),
                     inferior: endplate("inferior"),
+                    // No label map here: the ribs count on bounds only.
+                    label: 0,
                 },
             )
         })

@@ -81,6 +81,11 @@ pub(crate) struct Segment {
     pub superior: Option<f64>,
     /// Inferior endplate height, when the disc below is in view.
     pub inferior: Option<f64>,
+    /// The label its voxels carry in the column's label map (one more
+    /// than the number of discs above it): end slivers too short to name
+    /// are dropped from the segments but keep their label, so the two
+    /// never drift apart.
+    pub label: u8,
 }
 
 /// How the levels were named.
@@ -189,6 +194,8 @@ pub(crate) fn analyse(
 
 /// The levels between consecutive discs, top to bottom; partial levels at
 /// the ends of the track are kept when at least 8 mm of them is in view.
+/// Each keeps the label its voxels carry in the label map (the count of
+/// discs above plus one), so a dropped top sliver shifts no name.
 fn segments(track: &SpineTrack, discs: &[Disc]) -> Vec<Segment> {
     let Some((lo, hi)) = track.z_range_mm() else {
         return Vec::new();
@@ -196,13 +203,15 @@ fn segments(track: &SpineTrack, discs: &[Disc]) -> Vec<Segment> {
     let mut out = Vec::new();
     let mut top = hi;
     let mut superior = None;
-    for d in discs {
+    let label = |above: usize| (above + 1).min(254) as u8;
+    for (above, d) in discs.iter().enumerate() {
         if top - d.z_mm >= 8.0 {
             out.push(Segment {
                 top,
                 bottom: d.z_mm,
                 superior,
                 inferior: Some(d.upper_mm),
+                label: label(above),
             });
         }
         top = d.z_mm;
@@ -214,6 +223,7 @@ fn segments(track: &SpineTrack, discs: &[Disc]) -> Vec<Segment> {
             bottom: lo,
             superior,
             inferior: None,
+            label: label(discs.len()),
         });
     }
     out
@@ -514,14 +524,14 @@ fn publish(ctx: &mut Context<'_>, ct: &Volume<i16>, r: SpineResult) -> Result<()
     let g = *ct.geometry();
     let f = r.track.frame;
     let to_lps = |p: [f64; 3]| g.index_to_lps(f.index(p));
-    // Segment k has label k + 1 and name index first + k.
+    // Segment k carries its own label and has name index first + k.
     let mut wanted: Vec<u8> = Vec::new();
     let mut name_of: Vec<(u8, usize)> = Vec::new();
-    for k in 0..r.segments.len() {
+    for (k, seg) in r.segments.iter().enumerate() {
         let idx = r.naming.first + k as i64;
-        if r.naming.anchor != "none" && (0..15).contains(&idx) && k < 253 {
-            wanted.push(k as u8 + 1);
-            name_of.push((k as u8 + 1, idx as usize));
+        if r.naming.anchor != "none" && (0..15).contains(&idx) && seg.label < 254 {
+            wanted.push(seg.label);
+            name_of.push((seg.label, idx as usize));
         }
     }
     wanted.push(255);
@@ -558,7 +568,9 @@ fn publish(ctx: &mut Context<'_>, ct: &Volume<i16>, r: SpineResult) -> Result<()
     // Landmarks: body centre, superior and inferior endplate centres.
     let mut lm = Landmarks::new();
     for &(label, idx) in &name_of {
-        let s = r.segments[label as usize - 1];
+        let Some(&s) = r.segments.iter().find(|s| s.label == label) else {
+            continue;
+        };
         let name = LEVELS[idx];
         let top = s.superior.unwrap_or(s.top);
         let bottom = s.inferior.unwrap_or(s.bottom);
@@ -620,6 +632,7 @@ fn publish(ctx: &mut Context<'_>, ct: &Volume<i16>, r: SpineResult) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::skeleton::Frame;
 
     /// `n` full levels of 25 mm from z = 0 down.
     fn levels(n: usize) -> Vec<Segment> {
@@ -631,9 +644,56 @@ mod tests {
                     bottom: top - 25.0,
                     superior: Some(top - 2.0),
                     inferior: Some(top - 23.0),
+                    label: k as u8 + 1,
                 }
             })
             .collect()
+    }
+
+    /// A straight column of a scan of `n` slices of 2.5 mm (slice 0 at
+    /// z = 0, superior up), tracked on the slices `tracked`.
+    fn straight_track(n: usize, tracked: std::ops::Range<usize>) -> SpineTrack {
+        let g = volume::Geometry::new([8, 8, n], [1.0, 1.0, 2.5], [0.0; 3]);
+        SpineTrack {
+            frame: Frame::new(&g).unwrap(),
+            centre: (0..n)
+                .map(|z| tracked.contains(&z).then_some([4.0, 4.0]))
+                .collect(),
+            half_width: vec![15.0; n],
+            half_depth: vec![12.0; n],
+        }
+    }
+
+    fn disc(z_mm: f64) -> Disc {
+        Disc {
+            z_mm,
+            upper_mm: z_mm + 2.0,
+            lower_mm: z_mm - 2.0,
+            inferred: false,
+        }
+    }
+
+    #[test]
+    fn a_dropped_top_sliver_keeps_the_labels_of_the_levels_below() {
+        let discs = [270.0, 250.0, 230.0].map(disc);
+        // Tracked to 297.5 mm: the level above the first disc is in view
+        // and every level's label follows the discs above it.
+        let segs = segments(&straight_track(120, 0..120), &discs);
+        let got: Vec<(f64, f64, u8)> = segs.iter().map(|s| (s.top, s.bottom, s.label)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (297.5, 270.0, 1),
+                (270.0, 250.0, 2),
+                (250.0, 230.0, 3),
+                (230.0, 0.0, 4)
+            ]
+        );
+        // Tracked to 275 mm, 5 mm above the first disc: that sliver is not
+        // a level, and the next keeps the label its voxels carry (2).
+        let segs = segments(&straight_track(120, 0..111), &discs);
+        assert_eq!((segs[0].top, segs[0].label), (270.0, 2));
+        assert_eq!(segs.len(), 3);
     }
 
     /// A rib on `left` whose tubercle lies mid-way down segment `k`.
