@@ -286,7 +286,7 @@ const ALL_LEVELS: [&str; 15] = [
 
 /// The median LPS x of the body centres within [`BONE_MIDLINE_LEVELS`]
 /// levels of `level` (itself included).
-fn local_midline(landmarks: &Landmarks, level: &str) -> Option<f64> {
+pub(crate) fn local_midline(landmarks: &Landmarks, level: &str) -> Option<f64> {
     let i = ALL_LEVELS.iter().position(|n| *n == level)? as i64;
     let mut xs: Vec<f64> = ALL_LEVELS
         .iter()
@@ -339,7 +339,7 @@ pub fn category(l1_hu: f64) -> &'static str {
 }
 
 /// A mask from CT grid voxel indices.
-fn mask_of(grid: &Geometry, voxels: &[[usize; 3]]) -> Result<Mask, AisuError> {
+pub(crate) fn mask_of(grid: &Geometry, voxels: &[[usize; 3]]) -> Result<Mask, AisuError> {
     let mut lo = [usize::MAX; 3];
     let mut hi = [0usize; 3];
     for v in voxels {

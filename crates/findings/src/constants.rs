@@ -751,3 +751,92 @@ pub const CARINA_HEIGHT_ESTIMATE: f64 = 0.65;
 /// BTS 2010: a pneumothorax is large when the rim at the hilum exceeds
 /// this, mm (MacDuff et al., Thorax 2010; FINDINGS.md F15).
 pub const PTX_LARGE_RIM_MM: f64 = 20.0;
+
+// ---------------------------------------------------------------------
+// Vertebral compression fracture (F29): Genant semi-quantitative grade
+// ---------------------------------------------------------------------
+
+/// Genant grade bounds, fraction of the body height lost at its most
+/// compressed point: grade 1 (mild) 20-25 %, grade 2 (moderate)
+/// 25-40 %, grade 3 (severe) over 40 % (Genant et al., J Bone Miner Res
+/// 1993). Under 20 % is not a fracture.
+pub const FRACTURE_GENANT_BOUNDS: [f64; 3] = [0.20, 0.25, 0.40];
+
+/// Anterior and posterior heights are read this far inside the anterior
+/// and posterior walls, mm, the middle height half-way: the corner points
+/// of six-point morphometry, kept off the rounded rim, marginal
+/// osteophytes and the walls' own cortex (about 1 mm, blurred over 1-2
+/// pixels) (McCloskey et al., Osteoporos Int 1993; tuned).
+pub const FRACTURE_WALL_INSET_MM: f64 = 3.0;
+
+/// Endplates are found at the centre of their bright band on CT (a thin
+/// plate's position is what 1-3 mm slices show); each height adds this,
+/// one band's width, to run from outer face to outer face, mm (cortical
+/// endplate 0.4-1.2 mm, Edwards et al., Spine 2001, with the condensed
+/// subchondral bone beneath it the band is 1-2 mm on CT; tuned).
+pub const FRACTURE_ENDPLATE_MM: f64 = 1.5;
+
+/// The profiles are averaged over this half width across the midline
+/// (left-right), mm: a thin mid-sagittal slab, as a reader scrolls the
+/// mid-sagittal reformat (convention).
+pub const FRACTURE_SLAB_HALF_MM: f64 = 2.0;
+
+/// An outer edge (cortex to disc or to soft tissue) is the first
+/// descending run of the profile, walking outwards from inside the body,
+/// that falls by at least this, HU: the endplate cortex (500-1500 HU,
+/// blurred to 200-400 HU on 2.5 mm slices) over disc (70-110 HU)
+/// (tuned) ...
+pub const FRACTURE_EDGE_MIN_DROP_HU: f64 = 80.0;
+
+/// ... and by at least this share of the largest fall within reach
+/// (trabecular texture falls by tens of HU, an endplate by hundreds;
+/// tuned).
+pub const FRACTURE_EDGE_RELATIVE: f64 = 0.45;
+
+/// A descending run continues over rises up to this, HU (noise on the
+/// slab average; tuned).
+pub const FRACTURE_EDGE_RISE_TOLERANCE_HU: f64 = 15.0;
+
+/// The endplate edges are looked for this far beyond the spine unit's
+/// endplate centres, mm (a depressed endplate lies inside; the next
+/// body's endplate beyond a normal disc of 4-10 mm: convention).
+pub const FRACTURE_SEARCH_BEYOND_MM: f64 = 8.0;
+
+/// The walls are looked for this far from the body centre, mm (adult
+/// thoracolumbar bodies are at most ~45 mm deep: convention).
+pub const FRACTURE_WALL_SEARCH_MM: f64 = 32.0;
+
+/// Plausible body heights along its axis, mm (adult T1-L2 bodies are
+/// 14-32 mm high; a collapsed grade 3 body keeps over a third:
+/// convention). A level outside is not measured.
+pub const FRACTURE_HEIGHT_RANGE_MM: [f64; 2] = [5.0, 40.0];
+
+/// Plausible body depth, mm (adult T1-L2 bodies are 20-45 mm deep:
+/// convention).
+pub const FRACTURE_DEPTH_RANGE_MM: [f64; 2] = [15.0, 55.0];
+
+/// The heights are traced from the middle towards each wall in steps of
+/// this, mm, each column starting inside the body at the previous
+/// column's mid-height (a depressed endplate may reach below the body's
+/// centre; tuned).
+pub const FRACTURE_TRACE_STEP_MM: f64 = 1.5;
+
+/// Thickest slices on which a mild (grade 1) fracture is read without a
+/// caveat, mm; beyond [`FRACTURE_MAX_SLICE_MM`] heights are not read at
+/// all (a grade 1 fracture loses 3-7 mm of a 15-30 mm body: a 5 mm slice
+/// hides it; FINDINGS.md: "limited" on thick slices).
+pub const FRACTURE_MILD_MAX_SLICE_MM: f64 = 3.0;
+
+/// The anterior and posterior heights are read only when the trace got
+/// at least this share of the way from the middle to their points
+/// (convention: nearer the middle it is the middle height again).
+pub const FRACTURE_TRACE_MIN_REACH: f64 = 0.6;
+
+/// Between two profiles one trace step apart an endplate moves by at
+/// most this, mm: endplates are smooth (a grade 3 wedge falls by about
+/// 0.5 mm per 1.5 mm step); a larger jump is another plate, and the
+/// trace stops at the last profile before it (tuned).
+pub const FRACTURE_EDGE_MAX_JUMP_MM: f64 = 2.5;
+
+/// See [`FRACTURE_MILD_MAX_SLICE_MM`], mm.
+pub const FRACTURE_MAX_SLICE_MM: f64 = 5.0;

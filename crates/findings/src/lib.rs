@@ -10,6 +10,7 @@
 //! - [`calcium`]: `airad.calcium`, coronary artery calcification (F19).
 //! - [`liver`]: `airad.liver`, hepatic steatosis from liver and spleen attenuation (F32).
 //! - [`bone_density`]: `airad.bone_density`, opportunistic vertebral bone density (F30).
+//! - [`vertebral_fracture`]: `airad.vertebral_fracture`, vertebral compression fractures by Genant (F29).
 
 pub mod bone_density;
 pub mod calcium;
@@ -18,6 +19,7 @@ pub mod emphysema;
 pub mod liver;
 pub mod nodules;
 pub mod pleura;
+pub mod vertebral_fracture;
 
 use std::sync::Arc;
 
@@ -32,6 +34,7 @@ pub fn units() -> Vec<Arc<dyn Aisu>> {
         Arc::new(calcium::Calcium::default()),
         Arc::new(liver::Liver::default()),
         Arc::new(bone_density::BoneDensity::default()),
+        Arc::new(vertebral_fracture::VertebralFracture::default()),
     ]
 }
 
