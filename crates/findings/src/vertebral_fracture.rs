@@ -39,8 +39,9 @@
 //! decides whether it is new (FINDINGS.md: new fractures are tier 3).
 //! Levels with both endplates in view whose heights could not be read are
 //! named in `not_assessed`; slices thicker than [`FRACTURE_MAX_SLICE_MM`]
-//! are not read, and mild fractures on slices thicker than
-//! [`FRACTURE_MILD_MAX_SLICE_MM`] are marked limited.
+//! are not read, and on slices thicker than [`FRACTURE_MILD_MAX_SLICE_MM`]
+//! a fracture is reported (limited) only when its height loss exceeds a
+//! fracture's by more than one slice ([`beyond_a_slice`]).
 
 use aisu::{
     Aisu, AisuError, Category, Context, FindingDraft, Landmarks, Manifest, Mask, Measurement, Site,
@@ -269,7 +270,7 @@ impl Aisu for VertebralFracture {
                 .map(BodyHeights::tallest)
                 .collect();
             let g = grade(body, &neighbours);
-            if g.grade == 0 {
+            if g.grade == 0 || !beyond_a_slice(body, &g, slice_mm) {
                 continue;
             }
             let mask = body_mask(ct, masks[k].as_deref(), body)?;
@@ -277,6 +278,20 @@ impl Aisu for VertebralFracture {
         }
         Ok(())
     }
+}
+
+/// On slices thicker than [`FRACTURE_MILD_MAX_SLICE_MM`] an endplate is
+/// placed to within a slice, so a body is reported only when its shortest
+/// height falls short of the reference by a fracture's 20 % plus one
+/// slice thickness (a 5 mm slice is a quarter of a thoracic body: mild
+/// and many moderate fractures hide in it, and a normal body can read a
+/// slice short). Always true on thinner slices.
+fn beyond_a_slice(body: &BodyHeights, g: &Grading, slice_mm: f64) -> bool {
+    if slice_mm <= FRACTURE_MILD_MAX_SLICE_MM + 1e-6 {
+        return true;
+    }
+    let shortest = body.heights.iter().copied().fold(f64::INFINITY, f64::min);
+    g.reference_mm - shortest - slice_mm >= FRACTURE_GENANT_BOUNDS[0] * g.reference_mm
 }
 
 /// Adjacent bodies whose measured spans overlap: one was read from a
@@ -362,12 +377,13 @@ fn draft(
         "age".into(),
         json!("indeterminate: compare with prior imaging, or MRI, to tell a new fracture"),
     );
-    if g.grade == 1 && slice_mm > FRACTURE_MILD_MAX_SLICE_MM + 1e-6 {
+    if slice_mm > FRACTURE_MILD_MAX_SLICE_MM + 1e-6 {
         d.extra.insert(
             "limited".into(),
             json!(format!(
-                "slice thickness {slice_mm:.1} mm > {FRACTURE_MILD_MAX_SLICE_MM} mm: a mild \
-                 height loss is within a slice"
+                "slice thickness {slice_mm:.1} mm > {FRACTURE_MILD_MAX_SLICE_MM} mm: heights \
+                 are read to within a slice; reported only where the height loss exceeds a \
+                 fracture's by more than one slice"
             )),
         );
     }
@@ -511,6 +527,7 @@ pub fn measure_body(ct: &Volume<i16>, landmarks: &Landmarks, level: &str) -> Opt
         // reach past the inset on coarse pixels) is the one read.
         let mut edges = middle;
         let mut reached = 0;
+        let mut traced: Vec<(f64, [f64; 2])> = Vec::new();
         for i in 1..=steps as usize {
             let y = y_mid + (target - y_mid) * i as f64 / steps;
             let Some(next) = column(y, 0.5 * (edges[0] + edges[1])) else {
@@ -523,11 +540,23 @@ pub fn measure_body(ct: &Volume<i16>, landmarks: &Landmarks, level: &str) -> Opt
             }
             edges = next;
             reached = i;
+            traced.push((i as f64 / steps, next));
         }
         // A height read less than half-way to its wall is not that
         // height (thick slices, a wall that hides the endplates).
         if (reached as f64) < FRACTURE_TRACE_MIN_REACH * steps {
             return None;
+        }
+        // Stopped short of the point: the endplates are carried on to it
+        // along the lines through the outer half of the trace (a wedge's
+        // endplate is planar between the middle and the corner; read
+        // where the trace stopped, its anterior height would be too tall).
+        if reached < steps as usize {
+            let outer = &traced[traced.len() / 2..];
+            edges = std::array::from_fn(|e| {
+                let line: Vec<(f64, f64)> = outer.iter().map(|(x, v)| (*x, v[e])).collect();
+                fit_at(&line, 1.0).unwrap_or(edges[e])
+            });
         }
         ends[t] = edges;
         span = [span[0].min(edges[0]), span[1].max(edges[1])];
@@ -550,6 +579,20 @@ pub fn measure_body(ct: &Volume<i16>, landmarks: &Landmarks, level: &str) -> Opt
         z_span: span,
         centre_index: [c[0], y_mid, 0.5 * (middle[0] + middle[1])],
     })
+}
+
+/// The least-squares line through `points` evaluated at `x`; `None` with
+/// fewer than two distinct abscissae.
+fn fit_at(points: &[(f64, f64)], x: f64) -> Option<f64> {
+    let n = points.len() as f64;
+    if points.len() < 2 {
+        return None;
+    }
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    (sxx > 1e-12).then(|| my + sxy / sxx * (x - mx))
 }
 
 /// The column's local axis through the neighbouring body centres, as
@@ -618,5 +661,19 @@ mod tests {
         let g = grade(&body([11.5, 12.0, 12.1]), &[21.0, 23.0]);
         assert_eq!((g.grade, g.shape), (3, "crush"));
         assert!(g.from_neighbours);
+    }
+
+    #[test]
+    fn thick_slices_report_only_losses_beyond_a_slice() {
+        // 30 % short of 22 mm: 6.6 mm, a fracture on 2.5 mm slices; on
+        // 5 mm slices 6.6 - 5 = 1.6 mm is under 20 % of 22 mm.
+        let b = body([15.4, 20.0, 22.0]);
+        let g = grade(&b, &[]);
+        assert!(beyond_a_slice(&b, &g, 2.5));
+        assert!(!beyond_a_slice(&b, &g, 5.0));
+        // 55 % short (12.1 mm): 12.1 - 5 = 7.1 mm is 32 % of 22 mm.
+        let b = body([9.9, 20.0, 22.0]);
+        let g = grade(&b, &[]);
+        assert!(beyond_a_slice(&b, &g, 5.0));
     }
 }

@@ -203,6 +203,18 @@ fn real_scans_heights_are_plausible() {
 #[test]
 #[ignore]
 fn explore() {
+    if let Ok(path) = std::env::var("CT") {
+        let image = imaging_io::read_image(
+            std::path::Path::new(&path),
+            &Default::default(),
+            &NoProgress,
+        )
+        .unwrap();
+        let (_, outcome) = run_units(&image.volume, exam(1.0, ExamContext::Unknown), &UNITS);
+        let l = landmarks(&outcome.store).unwrap();
+        println!("{:?}", read_heights(&image.volume, &l));
+        return;
+    }
     let seed: u64 = std::env::var("SEED")
         .ok()
         .and_then(|s| s.parse().ok())
