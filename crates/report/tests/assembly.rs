@@ -327,3 +327,42 @@ fn every_code_has_a_sentence_in_both_languages() {
         assert_eq!(codes, expected, "{name}");
     }
 }
+
+/// A vertebral fracture reads with its Genant shape, its heights and what
+/// the unit says of its age, in both languages.
+#[test]
+fn a_vertebral_fracture_reads_with_its_shape_heights_and_age() {
+    let mut doc = sample::all_codes();
+    let f = doc.findings.iter_mut().find(|f| f.code == "F29").unwrap();
+    f.site.vertebra = Some("T11".into());
+    f.morphology = vec!["wedge".into()];
+    f.measurements = vec![
+        aisu::Measurement::new("height_loss_percent", 23.0, "%"),
+        aisu::Measurement::new("anterior_height", 15.9, "mm"),
+        aisu::Measurement::new("posterior_height", 19.7, "mm"),
+    ];
+    f.extra.insert(
+        "age".into(),
+        serde_json::json!("indeterminate: compare with prior imaging"),
+    );
+    let id = f.id.clone();
+    let (_, en, zh) = build(&doc);
+    let sentence = |r: &Rendered| {
+        r.sentences()
+            .find(|(sec, t)| sec.kind == SectionKind::Findings && t.finding_ids.contains(&id))
+            .map(|(_, t)| t.text.clone())
+            .unwrap()
+    };
+    let (en, zh) = (sentence(&en), sentence(&zh));
+    for part in [
+        "Wedge compression fracture of T11",
+        "height loss 23.0%",
+        "anterior height 15.9 mm",
+        "age indeterminate",
+    ] {
+        assert!(en.contains(part), "{en}");
+    }
+    for part in ["楔形压缩性骨折", "前缘高度约 15.9 mm", "新旧程度不能确定"] {
+        assert!(zh.contains(part), "{zh}");
+    }
+}

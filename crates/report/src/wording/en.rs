@@ -5,7 +5,7 @@ use aisu::catalogue;
 use aisu::{Finding, Site};
 
 pub use super::phrases_en::En;
-use super::{Ctx, Template, first_measured, measured};
+use super::{Ctx, FractureAge, Template, first_measured, fracture_age, fracture_shape, measured};
 use crate::assemble::GroupRole;
 
 /// The English table: one template per code.
@@ -482,11 +482,20 @@ fn f29(c: &Ctx<'_>) -> String {
         .vertebra
         .clone()
         .unwrap_or_else(|| "a vertebral body".into());
-    let mut s = format!("Compression fracture of {level}");
+    let mut s = match fracture_shape(f) {
+        Some(shape) => format!("{} compression fracture of {level}", upper_first(shape)),
+        None => format!("Compression fracture of {level}"),
+    };
     if let Some(h) = measured(f, "height_loss_percent", ML) {
         s.push_str(&format!(", height loss {h}"));
     }
     s.push_str(&others(c.f, &["height_loss_percent"]));
+    match fracture_age(f) {
+        Some(FractureAge::Acute) => s.push_str("; acute"),
+        Some(FractureAge::Chronic) => s.push_str("; chronic"),
+        Some(FractureAge::Indeterminate) => s.push_str("; age indeterminate"),
+        None => {}
+    }
     s
 }
 

@@ -257,6 +257,40 @@ pub fn first_measured(f: &Finding, names: &[&str], ml: &str) -> Option<String> {
     names.iter().find_map(|n| measured(f, n, ml))
 }
 
+/// The Genant shape of a vertebral fracture among its morphology words.
+pub fn fracture_shape(f: &Finding) -> Option<&'static str> {
+    ["wedge", "biconcave", "crush"]
+        .into_iter()
+        .find(|w| f.morphology.iter().any(|m| m == w))
+}
+
+/// What a fracture finding says of its age.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FractureAge {
+    /// "acute" among its morphology words.
+    Acute,
+    /// "chronic" among its morphology words.
+    Chronic,
+    /// Its `age` extra says indeterminate (one CT cannot tell).
+    Indeterminate,
+}
+
+/// The age a fracture finding states, if any.
+pub fn fracture_age(f: &Finding) -> Option<FractureAge> {
+    let has = |w: &str| f.morphology.iter().any(|m| m == w);
+    if has("acute") {
+        Some(FractureAge::Acute)
+    } else if has("chronic") {
+        Some(FractureAge::Chronic)
+    } else {
+        f.extra
+            .get("age")
+            .and_then(|v| v.as_str())
+            .filter(|a| a.starts_with("indeterminate"))
+            .map(|_| FractureAge::Indeterminate)
+    }
+}
+
 /// Months (rounded to one decimal when below 3) of an interval in days.
 pub fn months(days: i64) -> String {
     let m = days as f64 / 30.44;

@@ -6,7 +6,7 @@
 use aisu::{Finding, Site};
 
 pub use super::phrases_zh::Zh;
-use super::{Ctx, Template, measured};
+use super::{Ctx, FractureAge, Template, fracture_age, fracture_shape, measured};
 use crate::assemble::GroupRole;
 use crate::study::parse_ymd;
 
@@ -142,6 +142,9 @@ pub fn label(name: &str) -> String {
         "gland_volume" => "腺体体积",
         "displacement" => "断端移位",
         "height_loss_percent" => "椎体高度丢失",
+        "anterior_height" => "前缘高度",
+        "middle_height" => "中部高度",
+        "posterior_height" => "后缘高度",
         "trabecular_hu" => "松质骨CT值",
         "liver_hu" => "肝脏CT值",
         "liver_minus_spleen" => "肝脾CT值差",
@@ -183,6 +186,9 @@ pub fn morphology_word(word: &str) -> String {
         "paraoesophageal" => "食管旁型",
         "displaced intimal calcification" => "内膜钙化内移",
         "aneurysm" => "动脉瘤样扩张",
+        "wedge" => "楔形",
+        "biconcave" => "双凹形",
+        "crush" => "塌陷形",
         other => return other.to_string(),
     };
     known.to_string()
@@ -527,11 +533,18 @@ fn f28(c: &Ctx<'_>) -> String {
 fn f29(c: &Ctx<'_>) -> String {
     let f = c.f;
     let level = f.site.vertebra.as_deref().map_or("椎体".into(), vertebra);
-    let mut s = format!("{level}压缩性骨折");
+    let shape = fracture_shape(f).map_or(String::new(), morphology_word);
+    let mut s = format!("{level}{shape}压缩性骨折");
     if let Some(h) = item(f, "height_loss_percent") {
         s.push_str(&format!("，{h}"));
     }
     s.push_str(&others(c.f, &["height_loss_percent"]));
+    match fracture_age(f) {
+        Some(FractureAge::Acute) => s.push_str("，急性"),
+        Some(FractureAge::Chronic) => s.push_str("，陈旧性"),
+        Some(FractureAge::Indeterminate) => s.push_str("，新旧程度不能确定"),
+        None => {}
+    }
     s
 }
 
