@@ -800,10 +800,12 @@ pub const FRACTURE_EDGE_RELATIVE: f64 = 0.45;
 /// slab average; tuned).
 pub const FRACTURE_EDGE_RISE_TOLERANCE_HU: f64 = 15.0;
 
-/// The endplate edges are looked for this far beyond the spine unit's
-/// endplate centres, mm (a depressed endplate lies inside; the next
-/// body's endplate beyond a normal disc of 4-10 mm: convention).
-pub const FRACTURE_SEARCH_BEYOND_MM: f64 = 8.0;
+/// The endplates are looked for this far beyond the spine unit's
+/// endplate centres, mm: those are read off the disc spaces and can be a
+/// slice or two off at a fractured body, and the first plate walking out
+/// of the body is taken, so a longer reach only costs time (a depressed
+/// endplate lies inside; tuned).
+pub const FRACTURE_SEARCH_BEYOND_MM: f64 = 12.0;
 
 /// The walls are looked for this far from the body centre, mm (adult
 /// thoracolumbar bodies are at most ~45 mm deep: convention).
