@@ -501,13 +501,14 @@ pub fn measure_body(ct: &Volume<i16>, landmarks: &Landmarks, level: &str) -> Opt
         let walk = |dir: i64| -> Option<f64> {
             let limit = if dir > 0 { k_hi - start } else { start - k_lo };
             let n = limit.max(1.0).ceil() as i64;
-            let p: Option<Vec<f64>> = (0..=n)
-                .map(|i| {
+            // Up to the scan's end: a plate beyond it is not found.
+            let p: Vec<f64> = (0..=n)
+                .map_while(|i| {
                     let k = k0 + dir * i;
                     slab.at(y + tilt * (k as f64 - k_mid), k)
                 })
                 .collect();
-            plate_centre(&p?).map(|e| k0 as f64 + dir as f64 * e)
+            plate_centre(&p).map(|e| k0 as f64 + dir as f64 * e)
         };
         let a = walk(up)?;
         let b = walk(-up)?;
