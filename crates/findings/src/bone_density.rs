@@ -258,10 +258,7 @@ impl Aisu for BoneDensity {
             "trabecular_hu_by_level".into(),
             serde_json::Value::Object(by_level),
         );
-        let slice_mm = exam
-            .slice_thickness_mm
-            .filter(|s| s.is_finite() && *s > 0.0)
-            .unwrap_or(ct.spacing()[2]);
+        let slice_mm = crate::slice_thickness_mm(exam, ct);
         if slice_mm > BONE_MAX_SLICE_MM + 1e-6 {
             d.extra.insert(
                 "limited_slices".into(),

@@ -218,11 +218,7 @@ impl Aisu for Calcium {
     fn run(&self, ctx: &mut Context<'_>) -> Result<(), AisuError> {
         let ct = ctx.volume();
         let exam = ctx.exam();
-        let slice_mm = exam
-            .slice_thickness_mm
-            .filter(|s| s.is_finite() && *s > 0.0)
-            .unwrap_or(ct.spacing()[2])
-            .max(ct.spacing()[2]);
+        let slice_mm = crate::slice_thickness_mm(exam, ct).max(ct.spacing()[2]);
         let heart = ctx.mask_opt("mask:heart")?;
         let Some(heart) = heart.filter(|h| !h.is_empty()) else {
             return ctx.not_assessed("F19", "no heart was found in the field of view");

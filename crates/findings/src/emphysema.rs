@@ -266,10 +266,7 @@ impl Aisu for Emphysema {
                 excluded.push(m);
             }
         }
-        let slice_mm = exam
-            .slice_thickness_mm
-            .filter(|s| s.is_finite() && *s > 0.0)
-            .unwrap_or(ct.spacing()[2]);
+        let slice_mm = crate::slice_thickness_mm(exam, ct);
         let thick = slice_mm > EMPHYSEMA_LIMITED_SLICE_MM + 1e-6;
         let sharp = exam.kernel.as_deref().and_then(kernel_is_sharp) == Some(true);
         let lobe_refs: Vec<(&'static str, bool, &Mask)> =

@@ -23,7 +23,16 @@ pub mod vertebral_fracture;
 
 use std::sync::Arc;
 
-use aisu::Aisu;
+use aisu::{Aisu, ExamInfo};
+use volume::Volume;
+
+/// The exam's slice thickness, mm: the stated one when it is a positive
+/// number, else the slice spacing of the CT.
+pub(crate) fn slice_thickness_mm(exam: &ExamInfo, ct: &Volume<i16>) -> f64 {
+    exam.slice_thickness_mm
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(ct.spacing()[2])
+}
 
 /// Every built-in finding unit.
 pub fn units() -> Vec<Arc<dyn Aisu>> {

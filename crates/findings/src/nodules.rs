@@ -154,10 +154,7 @@ impl Aisu for Nodules {
         }
         let risk: Option<String> = ctx.param("risk")?;
         let high_risk = risk.as_deref() != Some("low");
-        let slice_mm = exam
-            .slice_thickness_mm
-            .filter(|s| s.is_finite() && *s > 0.0)
-            .unwrap_or(ct.spacing()[2]);
+        let slice_mm = crate::slice_thickness_mm(exam, ct);
         let cancel = || ctx.cancelled();
         let found = detect_lesions(ct, right.as_deref(), left.as_deref(), &cancel)?;
         let thick = slice_mm > LUNG_RADS_MAX_SLICE_MM + 1e-6;

@@ -74,6 +74,11 @@ pub const LEVELS: [&str; 16] = [
     "L3",
 ];
 
+/// Position of a level in [`LEVELS`] (0 for an unknown name).
+fn level_index(level: &str) -> usize {
+    LEVELS.iter().position(|n| *n == level).unwrap_or(0)
+}
+
 /// The vertebral fracture unit.
 pub struct VertebralFracture {
     manifest: Manifest,
@@ -191,10 +196,7 @@ impl Aisu for VertebralFracture {
     fn run(&self, ctx: &mut Context<'_>) -> Result<(), AisuError> {
         let ct = ctx.volume();
         let exam = ctx.exam();
-        let slice_mm = exam
-            .slice_thickness_mm
-            .filter(|s| s.is_finite() && *s > 0.0)
-            .unwrap_or(ct.spacing()[2]);
+        let slice_mm = crate::slice_thickness_mm(exam, ct);
         if slice_mm > FRACTURE_MAX_SLICE_MM + 1e-6 {
             ctx.not_assessed(
                 "F29",
@@ -258,15 +260,14 @@ impl Aisu for VertebralFracture {
             }
             return Ok(());
         }
-        let index = |l: &str| LEVELS.iter().position(|n| *n == l).unwrap_or(0);
         for (k, body) in bodies.iter().enumerate() {
             if body.level == "C7" {
                 continue;
             }
-            let i = index(body.level);
+            let i = level_index(body.level);
             let neighbours: Vec<f64> = bodies
                 .iter()
-                .filter(|o| index(o.level).abs_diff(i) == 1)
+                .filter(|o| level_index(o.level).abs_diff(i) == 1)
                 .map(BodyHeights::tallest)
                 .collect();
             let g = grade(body, &neighbours);
@@ -302,12 +303,11 @@ fn overlapping_dropped(
     masks: &mut Vec<Option<std::sync::Arc<Mask>>>,
     unread: &mut Vec<&'static str>,
 ) {
-    let index = |l: &str| LEVELS.iter().position(|n| *n == l).unwrap_or(0);
     loop {
         let clash = (1..bodies.len()).find(|&k| {
             let (a, b) = (&bodies[k - 1], &bodies[k]);
             let (lo, hi) = (a.z_span, b.z_span);
-            index(b.level) == index(a.level) + 1 && lo[0] < hi[1] && hi[0] < lo[1]
+            level_index(b.level) == level_index(a.level) + 1 && lo[0] < hi[1] && hi[0] < lo[1]
         });
         let Some(k) = clash else {
             return;
