@@ -5,6 +5,35 @@
 //! calibrated CT (water 0, air -1000).
 
 // ---------------------------------------------------------------------
+// Heart size (F17)
+// ---------------------------------------------------------------------
+
+/// Axial cardiothoracic ratio above this: cardiomegaly (FINDINGS.md F17,
+/// the radiograph's 0.5 carried to axial CT by convention).
+pub const CTR_CUTOFF: f64 = 0.5;
+
+/// Lungs narrower than this across the heart's widest slice, mm, give no
+/// thoracic diameter (an adult thorax is 220-330 mm inside; tuned).
+pub const CTR_MIN_THORAX_MM: f64 = 150.0;
+
+/// Lungs at the heart's widest slice narrower than this share of their
+/// widest extent make the ratio "limited" (effusion or collapse pushing
+/// a lung off the wall; normal phantoms and scans keep about
+/// 0.9-1.0 there; tuned).
+pub const CTR_MIN_LUNG_SHARE: f64 = 0.85;
+
+/// In the lower half of the heart, a slice wider than the slice above by
+/// this share and by [`CTR_SPREAD_MM`] is where the heart's outline left
+/// the heart for the liver dome beneath the right lung: the heart narrows
+/// towards the diaphragm (tuned: on real scan A0002, 8 mm slices, the
+/// outline reaches the liver dome on its third-lowest slice and widens
+/// there by 11 %, 14 mm; phantom hearts at 0.625-5 mm never widen so).
+pub const CTR_SPREAD_SHARE: f64 = 0.10;
+
+/// See [`CTR_SPREAD_SHARE`], mm.
+pub const CTR_SPREAD_MM: f64 = 10.0;
+
+// ---------------------------------------------------------------------
 // Pulmonary nodules (F01-F04): detection
 // ---------------------------------------------------------------------
 

@@ -7,6 +7,7 @@
 //! - [`nodules`]: `airad.nodules`, pulmonary nodules and masses (F01-F04).
 //! - [`emphysema`]: `airad.emphysema`, emphysema extent by %LAA-950 (F05).
 //! - [`pleura`]: `airad.pleura`, pleural effusion and haemothorax (F14), pneumothorax (F15).
+//! - [`heart_size`]: `airad.heart_size`, cardiomegaly from the axial cardiothoracic ratio (F17).
 //! - [`calcium`]: `airad.calcium`, coronary artery calcification (F19).
 //! - [`liver`]: `airad.liver`, hepatic steatosis from liver and spleen attenuation (F32).
 //! - [`bone_density`]: `airad.bone_density`, opportunistic vertebral bone density (F30).
@@ -16,6 +17,7 @@ pub mod bone_density;
 pub mod calcium;
 pub mod constants;
 pub mod emphysema;
+pub mod heart_size;
 pub mod liver;
 pub mod nodules;
 pub mod pleura;
@@ -40,6 +42,7 @@ pub fn units() -> Vec<Arc<dyn Aisu>> {
         Arc::new(nodules::Nodules::default()),
         Arc::new(emphysema::Emphysema::default()),
         Arc::new(pleura::Pleura::default()),
+        Arc::new(heart_size::HeartSize::default()),
         Arc::new(calcium::Calcium::default()),
         Arc::new(liver::Liver::default()),
         Arc::new(bone_density::BoneDensity::default()),

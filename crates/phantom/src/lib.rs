@@ -86,10 +86,6 @@ pub fn generate(
     progress: &dyn imaging_io::Progress,
 ) -> Result<Phantom, PhantomError> {
     params.validate()?;
-    progress.start("building anatomy", 1);
-    let model = anatomy::build(params);
-    progress.advance(1);
-    progress.finish();
     let specs = if params.normal {
         Vec::new()
     } else if params.lesions.is_empty() {
@@ -97,6 +93,11 @@ pub fn generate(
     } else {
         params.lesions.clone()
     };
+    progress.start("building anatomy", 1);
+    // The heart is sized with the anatomy (cardiomegaly is the anatomy).
+    let model = lesions::cardiomegaly::build_sized(params, &specs)?;
+    progress.advance(1);
+    progress.finish();
     let lesions = lesions::place_all(&model, &specs)?;
     let (ct, labels) = render::render(&model, &lesions, progress);
     let (legend, truth) = truth::ground_truth(&model, &lesions, &labels);

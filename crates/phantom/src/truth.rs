@@ -130,7 +130,7 @@ pub fn ground_truth(
             context: p.context,
         };
         let mut f = lesion.finding(&ctx);
-        if ctx.mask.voxels == 0 {
+        if ctx.mask.voxels == 0 && lesion.owns_voxels() {
             f.assessable = false;
         }
         f.extra
@@ -190,6 +190,26 @@ pub fn ground_truth(
             unit: "HU".into(),
             site: None,
         });
+    }
+    if !has("F17") {
+        let size = crate::lesions::cardiomegaly::measure(model);
+        if size.ratio > 0.0 {
+            let round = |x: f64, k: f64| (x * k).round() / k;
+            doc.exam_measurements.push(aisu::ExamMeasurement {
+                code: "F17".into(),
+                name: "cardiothoracic_ratio".into(),
+                value: round(size.ratio, 1000.0),
+                unit: "1".into(),
+                site: None,
+            });
+            doc.exam_measurements.push(aisu::ExamMeasurement {
+                code: "F17".into(),
+                name: "heart_volume".into(),
+                value: round(size.heart_volume_ml, 1.0),
+                unit: "ml".into(),
+                site: None,
+            });
+        }
     }
     for v in model.spine.vertebrae.iter().filter(|_| !has("F30")) {
         let l = labels::vertebra(v.index);

@@ -16,6 +16,7 @@
 //! [`draw_specs`].
 
 pub mod bone_density;
+pub mod cardiomegaly;
 pub mod coronary_calcium;
 pub mod effusion;
 pub mod emphysema;
@@ -113,6 +114,12 @@ pub trait Lesion: Send + Sync + Debug {
     fn finding(&self, ctx: &FindingContext) -> aisu::Finding;
     /// A short description for logs and suite listings.
     fn describe(&self) -> String;
+    /// False for a finding that is a state of a whole organ drawn by the
+    /// anatomy (cardiomegaly): it owns no voxels, the organ keeps its
+    /// anatomy label, and the finding is assessable without a mask.
+    fn owns_voxels(&self) -> bool {
+        true
+    }
 }
 
 /// A lesion request: its kind and optional parameters (missing ones are
@@ -132,6 +139,8 @@ pub enum LesionSpec {
     Effusion(effusion::EffusionSpec),
     /// F15 pneumothorax.
     Pneumothorax(pneumothorax::PneumothoraxSpec),
+    /// F17 cardiomegaly (the heart built larger).
+    Cardiomegaly(cardiomegaly::CardiomegalySpec),
     /// F19 coronary artery calcification (with optional look-alikes).
     CoronaryCalcium(coronary_calcium::CoronaryCalciumSpec),
     /// F28 rib fracture (displaced, undisplaced or healed).
@@ -159,6 +168,9 @@ impl LesionSpec {
             LesionSpec::Effusion(s) => Ok(Box::new(effusion::Effusion::place(s, model, r)?)),
             LesionSpec::Pneumothorax(s) => {
                 Ok(Box::new(pneumothorax::Pneumothorax::place(s, model, r)?))
+            }
+            LesionSpec::Cardiomegaly(s) => {
+                Ok(Box::new(cardiomegaly::Cardiomegaly::place(s, model, r)?))
             }
             LesionSpec::CoronaryCalcium(s) => Ok(Box::new(
                 coronary_calcium::CoronaryCalcium::place(s, model, r)?,
@@ -199,6 +211,9 @@ pub const SUPPORTED: &[(&str, MakeSpec)] = &[
     }),
     ("F15", || {
         LesionSpec::Pneumothorax(pneumothorax::PneumothoraxSpec::default())
+    }),
+    ("F17", || {
+        LesionSpec::Cardiomegaly(cardiomegaly::CardiomegalySpec::default())
     }),
     ("F19", || {
         LesionSpec::CoronaryCalcium(coronary_calcium::CoronaryCalciumSpec::default())
