@@ -34,6 +34,53 @@ pub const CTR_SPREAD_SHARE: f64 = 0.10;
 pub const CTR_SPREAD_MM: f64 = 10.0;
 
 // ---------------------------------------------------------------------
+// Thoracic aortic size (F22)
+// ---------------------------------------------------------------------
+
+/// Ascending aorta (and arch, by convention) outer diameter: dilated from
+/// the first, aneurysm from the second, mm (FINDINGS.md F22, convention;
+/// the normal range depends on sex and body size).
+pub const AORTA_ASCENDING_MM: [f64; 2] = [40.0, 50.0];
+
+/// Descending thoracic aorta: dilated, aneurysm, mm (FINDINGS.md F22).
+pub const AORTA_DESCENDING_MM: [f64; 2] = [30.0, 40.0];
+
+/// A ray leaves the aorta where its smoothed profile falls this far below
+/// the aortic content, HU (blood 30-50 HU unenhanced; fat -100, lung
+/// -850; a drop of 60 HU is past the noise of a smoothed profile; tuned).
+pub const AORTA_EDGE_DROP_HU: f64 = 60.0;
+
+/// Least contrast between the aortic content and what lies outside for a
+/// wall edge, HU: fat is 130 HU below blood, lung more; soft-tissue
+/// neighbours (oesophagus, pulmonary artery, vertebra's muscle) are not
+/// an edge (tuned).
+pub const AORTA_EDGE_MIN_CONTRAST_HU: f64 = 90.0;
+
+/// Least wall edges for a measured cross-section (of 36 rays; the
+/// descending aorta touches the spine and oesophagus over about a third
+/// of its turn; tuned).
+pub const AORTA_MIN_EDGES: usize = 12;
+
+/// Wall edges further than this share from the median edge distance of a
+/// cross-section are left out before the circle fit (rays through a
+/// soft-tissue neighbour find the neighbour's far side; tuned).
+pub const AORTA_EDGE_BAND: f64 = 0.25;
+
+/// Edges within this distance of the first fitted circle are always kept,
+/// mm (a voxel or two; tuned).
+pub const AORTA_FIT_MIN_RESIDUAL_MM: f64 = 2.0;
+
+/// Cross-sections narrower than this are not the thoracic aorta of an
+/// adult (a centreline run up a supra-aortic branch), mm (adult thoracic
+/// aorta 20-37 mm; convention).
+pub const AORTA_MIN_DIAMETER_MM: f64 = 18.0;
+
+/// Slices thicker than this make the arch "limited", mm (its
+/// cross-sections stand across the slices; the 3 mm of FINDINGS.md's
+/// thin-slice rules).
+pub const AORTA_ARCH_MAX_SLICE_MM: f64 = 3.0;
+
+// ---------------------------------------------------------------------
 // Pulmonary nodules (F01-F04): detection
 // ---------------------------------------------------------------------
 

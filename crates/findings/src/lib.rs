@@ -8,11 +8,13 @@
 //! - [`emphysema`]: `airad.emphysema`, emphysema extent by %LAA-950 (F05).
 //! - [`pleura`]: `airad.pleura`, pleural effusion and haemothorax (F14), pneumothorax (F15).
 //! - [`heart_size`]: `airad.heart_size`, cardiomegaly from the axial cardiothoracic ratio (F17).
+//! - [`aorta_size`]: `airad.aorta_size`, thoracic aortic dilation and aneurysm (F22).
 //! - [`calcium`]: `airad.calcium`, coronary artery calcification (F19).
 //! - [`liver`]: `airad.liver`, hepatic steatosis from liver and spleen attenuation (F32).
 //! - [`bone_density`]: `airad.bone_density`, opportunistic vertebral bone density (F30).
 //! - [`vertebral_fracture`]: `airad.vertebral_fracture`, vertebral compression fractures by Genant (F29).
 
+pub mod aorta_size;
 pub mod bone_density;
 pub mod calcium;
 pub mod constants;
@@ -43,6 +45,7 @@ pub fn units() -> Vec<Arc<dyn Aisu>> {
         Arc::new(emphysema::Emphysema::default()),
         Arc::new(pleura::Pleura::default()),
         Arc::new(heart_size::HeartSize::default()),
+        Arc::new(aorta_size::AortaSize::default()),
         Arc::new(calcium::Calcium::default()),
         Arc::new(liver::Liver::default()),
         Arc::new(bone_density::BoneDensity::default()),

@@ -94,8 +94,10 @@ pub fn generate(
         params.lesions.clone()
     };
     progress.start("building anatomy", 1);
-    // The heart is sized with the anatomy (cardiomegaly is the anatomy).
-    let model = lesions::cardiomegaly::build_sized(params, &specs)?;
+    // The heart and the aorta are sized with the anatomy (cardiomegaly
+    // and aortic dilation are the anatomy).
+    let mut model = lesions::cardiomegaly::build_sized(params, &specs)?;
+    lesions::aortic_dilation::apply(&mut model, &specs)?;
     progress.advance(1);
     progress.finish();
     let lesions = lesions::place_all(&model, &specs)?;

@@ -211,6 +211,28 @@ pub fn ground_truth(
             });
         }
     }
+    let dilated: Vec<String> = doc
+        .findings
+        .iter()
+        .filter(|f| f.code == "F22")
+        .filter_map(|f| f.site.aortic_segment.clone())
+        .collect();
+    for (segment, diameter, node) in crate::lesions::aortic_dilation::segment_diameters(model) {
+        let at = model.to_lps(model.mediastinum.aorta.tube.nodes[node].p);
+        if dilated.iter().any(|s| s == segment.name()) || !(in_scan(model, at[2])) {
+            continue;
+        }
+        doc.exam_measurements.push(aisu::ExamMeasurement {
+            code: "F22".into(),
+            name: "max_diameter".into(),
+            value: (diameter * 10.0).round() / 10.0,
+            unit: "mm".into(),
+            site: Some(aisu::Site {
+                aortic_segment: Some(segment.name().into()),
+                ..Default::default()
+            }),
+        });
+    }
     for v in model.spine.vertebrae.iter().filter(|_| !has("F30")) {
         let l = labels::vertebra(v.index);
         if v.index == 0 || !is_present[l as usize] {
@@ -243,4 +265,11 @@ pub fn ground_truth(
         });
     }
     (legend, doc)
+}
+
+/// True when LPS height `z` lies in the scanned range.
+fn in_scan(model: &PhantomModel, z: f64) -> bool {
+    let lo = model.to_lps([0.0, 0.0, model.scan_w[0]])[2];
+    let hi = model.to_lps([0.0, 0.0, model.scan_w[1]])[2];
+    (lo.min(hi)..=lo.max(hi)).contains(&z)
 }

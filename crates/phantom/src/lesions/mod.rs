@@ -15,6 +15,7 @@
 //! [`LesionSpec`]; and, if it should appear in drawn phantoms, a line in
 //! [`draw_specs`].
 
+pub mod aortic_dilation;
 pub mod bone_density;
 pub mod cardiomegaly;
 pub mod coronary_calcium;
@@ -141,6 +142,8 @@ pub enum LesionSpec {
     Pneumothorax(pneumothorax::PneumothoraxSpec),
     /// F17 cardiomegaly (the heart built larger).
     Cardiomegaly(cardiomegaly::CardiomegalySpec),
+    /// F22 thoracic aortic dilation or aneurysm (the aorta built wider).
+    AorticDilation(aortic_dilation::AorticDilationSpec),
     /// F19 coronary artery calcification (with optional look-alikes).
     CoronaryCalcium(coronary_calcium::CoronaryCalciumSpec),
     /// F28 rib fracture (displaced, undisplaced or healed).
@@ -172,6 +175,9 @@ impl LesionSpec {
             LesionSpec::Cardiomegaly(s) => {
                 Ok(Box::new(cardiomegaly::Cardiomegaly::place(s, model, r)?))
             }
+            LesionSpec::AorticDilation(s) => Ok(Box::new(aortic_dilation::AorticDilation::place(
+                s, model, r,
+            )?)),
             LesionSpec::CoronaryCalcium(s) => Ok(Box::new(
                 coronary_calcium::CoronaryCalcium::place(s, model, r)?,
             )),
@@ -217,6 +223,9 @@ pub const SUPPORTED: &[(&str, MakeSpec)] = &[
     }),
     ("F19", || {
         LesionSpec::CoronaryCalcium(coronary_calcium::CoronaryCalciumSpec::default())
+    }),
+    ("F22", || {
+        LesionSpec::AorticDilation(aortic_dilation::AorticDilationSpec::default())
     }),
     ("F28", || {
         LesionSpec::RibFracture(rib_fracture::RibFractureSpec::default())
