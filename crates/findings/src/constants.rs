@@ -12,6 +12,12 @@
 /// the radiograph's 0.5 carried to axial CT by convention).
 pub const CTR_CUTOFF: f64 = 0.5;
 
+/// Opening radius of the heart's outline before its width is read, mm:
+/// pulmonary veins entering the left atrium (10-15 mm across) and vessel
+/// stumps are cut off, the heart (100-170 mm across) keeps its width
+/// (tuned: phantom ratios read up to 0.047 high without it).
+pub const CTR_OPEN_MM: f64 = 6.0;
+
 /// Lungs narrower than this across the heart's widest slice, mm, give no
 /// thoracic diameter (an adult thorax is 220-330 mm inside; tuned).
 pub const CTR_MIN_THORAX_MM: f64 = 150.0;

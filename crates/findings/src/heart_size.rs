@@ -30,10 +30,12 @@ use aisu::{
     Aisu, AisuError, Context, ExamMeasurement, FindingDraft, Manifest, Mask, Measurement, Site,
     Urgency,
 };
+use anatomy::regions::{IndexBox, crop_mask};
 use serde_json::json;
+use volume::Geometry;
 
 use crate::constants::{
-    CTR_CUTOFF, CTR_MIN_LUNG_SHARE, CTR_MIN_THORAX_MM, CTR_SPREAD_MM, CTR_SPREAD_SHARE,
+    CTR_CUTOFF, CTR_MIN_LUNG_SHARE, CTR_MIN_THORAX_MM, CTR_OPEN_MM, CTR_SPREAD_MM, CTR_SPREAD_SHARE,
 };
 
 /// Codes this unit emits.
@@ -105,6 +107,40 @@ impl SliceWidths {
     }
 }
 
+/// Left-right extents of the heart after an opening of [`CTR_OPEN_MM`]:
+/// the outline's thin attachments (pulmonary veins entering the left
+/// atrium, a vessel stump) are not heart width. `None` when the opening
+/// leaves nothing (a sliver of heart in view).
+fn opened_widths(heart: &Mask, geometry: &Geometry) -> Result<Option<SliceWidths>, AisuError> {
+    let Some(b) = IndexBox::of_mask(heart) else {
+        return Ok(None);
+    };
+    let b = b.grown([2, 2, 1], geometry.dims);
+    let crop = crop_mask(heart, geometry, &b)?;
+    let opened = volume::open(&crop, CTR_OPEN_MM)
+        .map_err(|e| AisuError::Failed(format!("heart opening: {e}")))?;
+    let [nx, ny, nz] = opened.dims();
+    let data = opened.as_slice();
+    let mut mm = vec![0.0; geometry.dims[2]];
+    let mut any = false;
+    for z in 0..nz {
+        let (mut lo, mut hi) = (usize::MAX, 0usize);
+        for y in 0..ny {
+            for x in 0..nx {
+                if data[x + nx * (y + ny * z)] {
+                    lo = lo.min(x);
+                    hi = hi.max(x);
+                }
+            }
+        }
+        if lo != usize::MAX {
+            mm[b.lo[2] + z] = (hi - lo + 1) as f64 * geometry.spacing[0];
+            any = true;
+        }
+    }
+    Ok(any.then_some(SliceWidths { mm }))
+}
+
 /// The slice the heart is measured on, and the lowest slices left out.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WidestSlice {
@@ -168,7 +204,8 @@ impl Aisu for HeartSize {
             return Ok(());
         };
         let pixel = geometry.spacing[0];
-        let hearts = SliceWidths::of(&[&heart], nz, pixel);
+        let hearts = opened_widths(&heart, &geometry)?
+            .unwrap_or_else(|| SliceWidths::of(&[&heart], nz, pixel));
         let lungs = SliceWidths::of(&[&right, &left], nz, pixel);
         let up = if nz > 1
             && geometry.index_to_lps([0.0, 0.0, 1.0])[2] < geometry.index_to_lps([0.0; 3])[2]

@@ -10,11 +10,15 @@ use aisu::{ExamContext, FindingsDocument};
 use imaging_io::NoProgress;
 use support::{exam, run_units};
 
-/// The units the heart size unit needs, then the unit.
-const UNITS: [&str; 5] = [
+/// The units the heart size unit needs, then the unit. The great vessels
+/// are part of it: the heart unit removes them from the heart's outline
+/// (without them the outline runs up into the vessels at the base).
+const UNITS: [&str; 7] = [
     "airad.body",
     "airad.airways",
     "airad.lungs",
+    "airad.aorta",
+    "airad.great-vessels",
     "airad.heart",
     "airad.heart_size",
 ];
