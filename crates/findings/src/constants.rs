@@ -62,6 +62,13 @@ pub const AORTA_EDGE_DROP_HU: f64 = 60.0;
 /// an edge (tuned).
 pub const AORTA_EDGE_MIN_CONTRAST_HU: f64 = 90.0;
 
+/// Most contrast counted for a wall edge, HU: blood (30-50 HU) against
+/// mediastinal fat (-80 to -120 HU). Where lung lies a few millimetres
+/// beyond the fat, the edge is still placed at the wall-fat half level,
+/// not pulled out to the fat-lung edge (tuned: normal phantom aortas read
+/// 1-4 mm wide without it).
+pub const AORTA_EDGE_MAX_CONTRAST_HU: f64 = 150.0;
+
 /// Least wall edges for a measured cross-section (of 36 rays; the
 /// descending aorta touches the spine and oesophagus over about a third
 /// of its turn; tuned).

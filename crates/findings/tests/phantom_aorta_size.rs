@@ -28,7 +28,7 @@ const TOL_MM: f64 = 2.0;
 /// Tolerance on a dilated segment's diameter, mm. Not yet the 2 mm of
 /// the acceptance: the aorta unit's track is bridged over the widest part
 /// of a fusiform aneurysm (its radius may change 1.5 mm per 4 mm step),
-/// so the peak is read from its shoulders (measured: 40.9 for 43.9 mm).
+/// so the peak is read from its shoulders (measured: 41.8 for 43.9 mm).
 const TOL_DILATED_MM: f64 = 4.0;
 
 /// F22 diameters of a document by segment: findings and exam values.

@@ -148,10 +148,12 @@ const SLICE_DECK: [f64; 10] = [0.625, 1.0, 1.25, 1.25, 2.0, 2.5, 2.5, 3.0, 5.0, 
 /// Thick-slice choices for the deck's last entry.
 const THICK_SLICES: [f64; 3] = [6.0, 7.0, 8.0];
 
-/// True when a case can hold more than one finding of `code`.
+/// True when a case can hold more than one finding of `code` (the
+/// phantom widens one aortic segment per case).
 fn repeatable(code: &str) -> bool {
-    aisu::catalogue::entry(code)
-        .is_some_and(|e| e.granularity == aisu::catalogue::Granularity::Lesion)
+    code != "F22"
+        && aisu::catalogue::entry(code)
+            .is_some_and(|e| e.granularity == aisu::catalogue::Granularity::Lesion)
 }
 
 /// Adds `code` to `codes` unless a non-repeatable code is already there.

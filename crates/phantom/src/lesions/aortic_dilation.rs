@@ -213,14 +213,23 @@ pub fn keep_normal(model: &mut PhantomModel) {
     }
 }
 
-/// Applies the dilation requests to a built model (at most one: the
-/// first), after keeping the rest of the aorta normal.
+/// Applies the dilation request to a built model (at most one per
+/// phantom), after keeping the rest of the aorta normal.
 pub fn apply(model: &mut PhantomModel, specs: &[super::LesionSpec]) -> Result<(), PhantomError> {
     keep_normal(model);
-    let Some(spec) = specs.iter().find_map(|s| match s {
-        super::LesionSpec::AorticDilation(d) => Some(d),
-        _ => None,
-    }) else {
+    let requests: Vec<&AorticDilationSpec> = specs
+        .iter()
+        .filter_map(|s| match s {
+            super::LesionSpec::AorticDilation(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    if requests.len() > 1 {
+        return Err(PhantomError::Params(
+            "one aortic dilation per phantom (F22 was requested more than once)".into(),
+        ));
+    }
+    let Some(spec) = requests.first() else {
         return Ok(());
     };
     let d = draw(spec, model.params.seed)?;
