@@ -44,6 +44,7 @@ use aisu::{
     Aisu, AisuError, Centreline, Context, ExamMeasurement, FindingDraft, Manifest, Mask,
     Measurement, Site, Urgency,
 };
+use anatomy::tubes::{basis, normalize};
 use serde_json::json;
 use volume::Volume;
 
@@ -142,35 +143,6 @@ fn sample(ct: &Volume<i16>, lps: [f64; 3]) -> Option<f64> {
 
 fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
     [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-
-fn normalize(a: [f64; 3]) -> [f64; 3] {
-    let n = (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt();
-    if n > 0.0 {
-        [a[0] / n, a[1] / n, a[2] / n]
-    } else {
-        a
-    }
-}
-
-/// Two unit vectors perpendicular to `t` and to each other.
-fn plane_basis(t: [f64; 3]) -> ([f64; 3], [f64; 3]) {
-    let helper = if t[2].abs() < 0.9 {
-        [0.0, 0.0, 1.0]
-    } else {
-        [1.0, 0.0, 0.0]
-    };
-    let e1 = normalize([
-        helper[1] * t[2] - helper[2] * t[1],
-        helper[2] * t[0] - helper[0] * t[2],
-        helper[0] * t[1] - helper[1] * t[0],
-    ]);
-    let e2 = [
-        t[1] * e1[2] - t[2] * e1[1],
-        t[2] * e1[0] - t[0] * e1[2],
-        t[0] * e1[1] - t[1] * e1[0],
-    ];
-    (e1, e2)
 }
 
 /// The outer-wall edge along one ray from `centre` (distance, mm), `None`
@@ -341,7 +313,7 @@ pub fn cross_section(ct: &Volume<i16>, line: &Centreline, i: usize) -> Option<Cr
         return None;
     }
     let t = normalize(sub(line.points[b], line.points[a]));
-    let (e1, e2) = plane_basis(t);
+    let (e1, e2) = basis(t);
     let hint = line
         .radii_mm
         .get(i)

@@ -119,26 +119,10 @@ fn opened_widths(heart: &Mask, geometry: &Geometry) -> Result<Option<SliceWidths
     let crop = crop_mask(heart, geometry, &b)?;
     let opened = volume::open(&crop, CTR_OPEN_MM)
         .map_err(|e| AisuError::Failed(format!("heart opening: {e}")))?;
-    let [nx, ny, nz] = opened.dims();
-    let data = opened.as_slice();
-    let mut mm = vec![0.0; geometry.dims[2]];
-    let mut any = false;
-    for z in 0..nz {
-        let (mut lo, mut hi) = (usize::MAX, 0usize);
-        for y in 0..ny {
-            for x in 0..nx {
-                if data[x + nx * (y + ny * z)] {
-                    lo = lo.min(x);
-                    hi = hi.max(x);
-                }
-            }
-        }
-        if lo != usize::MAX {
-            mm[b.lo[2] + z] = (hi - lo + 1) as f64 * geometry.spacing[0];
-            any = true;
-        }
-    }
-    Ok(any.then_some(SliceWidths { mm }))
+    let opened = Mask::from_crop(*geometry, b.lo, opened.dims(), opened.as_slice().to_vec())
+        .map_err(AisuError::Failed)?;
+    let widths = SliceWidths::of(&[&opened], geometry.dims[2], geometry.spacing[0]);
+    Ok(widths.mm.iter().any(|w| *w > 0.0).then_some(widths))
 }
 
 /// The slice the heart is measured on, and the lowest slices left out.

@@ -218,8 +218,10 @@ pub fn ground_truth(
         .filter_map(|f| f.site.aortic_segment.clone())
         .collect();
     for (segment, diameter, node) in crate::lesions::aortic_dilation::segment_diameters(model) {
-        let at = model.to_lps(model.mediastinum.aorta.tube.nodes[node].p);
-        if dilated.iter().any(|s| s == segment.name()) || !(in_scan(model, at[2])) {
+        let w = model.mediastinum.aorta.tube.nodes[node].p[2];
+        if dilated.iter().any(|s| s == segment.name())
+            || !(model.scan_w[0]..=model.scan_w[1]).contains(&w)
+        {
             continue;
         }
         doc.exam_measurements.push(aisu::ExamMeasurement {
@@ -265,11 +267,4 @@ pub fn ground_truth(
         });
     }
     (legend, doc)
-}
-
-/// True when LPS height `z` lies in the scanned range.
-fn in_scan(model: &PhantomModel, z: f64) -> bool {
-    let lo = model.to_lps([0.0, 0.0, model.scan_w[0]])[2];
-    let hi = model.to_lps([0.0, 0.0, model.scan_w[1]])[2];
-    (lo.min(hi)..=lo.max(hi)).contains(&z)
 }
