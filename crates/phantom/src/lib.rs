@@ -94,10 +94,12 @@ pub fn generate(
         params.lesions.clone()
     };
     progress.start("building anatomy", 1);
-    // The heart and the aorta are sized with the anatomy (cardiomegaly
-    // and aortic dilation are the anatomy).
+    // The heart, its sac and the aorta are sized with the anatomy
+    // (cardiomegaly, pericardial effusion and aortic dilation are the
+    // anatomy).
     let mut model = lesions::cardiomegaly::build_sized(params, &specs)?;
     lesions::aortic_dilation::apply(&mut model, &specs)?;
+    lesions::pericardial_effusion::apply(&mut model, &specs)?;
     progress.advance(1);
     progress.finish();
     let lesions = lesions::place_all(&model, &specs)?;

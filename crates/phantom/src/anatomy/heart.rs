@@ -45,6 +45,44 @@ pub struct Heart {
     pub coronaries: Vec<Coronary>,
     /// Bounding box of the pericardial sac.
     pub bbox: Aabb,
+    /// Pericardial fluid between the epicardial fat and the pericardium
+    /// (F18), when the phantom has an effusion.
+    #[serde(default)]
+    pub fluid: Option<PericardialFluid>,
+}
+
+/// A pericardial effusion: a fluid layer around the heart, thickest on
+/// the dependent side (posterior and inferior in a supine patient) and
+/// thinning towards the great vessels, where the pericardium reflects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PericardialFluid {
+    /// Layer thickness on the most dependent side, mm.
+    pub max_mm: f64,
+    /// Thickness on the opposite (anterior) side as a share of `max_mm`:
+    /// small effusions lie posteriorly, large ones all round.
+    pub anterior_share: f64,
+    /// Unit direction in which the layer is thickest.
+    pub toward: V3,
+    /// Centre the direction is taken from (the chambers' centre).
+    pub centre: V3,
+    /// Height above which the layer thins out (the heart's base), mm.
+    pub top_w: f64,
+    /// The layer thins out towards this posterior limit (in front of the
+    /// descending aorta), mm along v.
+    pub back_v: f64,
+    /// Fluid attenuation, HU.
+    pub hu: f64,
+}
+
+impl PericardialFluid {
+    /// Layer thickness outside the epicardial fat at `p`, mm.
+    pub fn thickness(&self, p: V3) -> f64 {
+        let dir = normalize(sub(p, self.centre));
+        let k = (0.5 * (1.0 + crate::geom::dot(dir, self.toward))).powi(2);
+        let top = crate::geom::smoothstep(self.top_w, self.top_w - 20.0, p[2]);
+        let back = crate::geom::smoothstep(self.back_v, self.back_v - 12.0, p[1]);
+        self.max_mm * (self.anterior_share + (1.0 - self.anterior_share) * k) * top * back
+    }
 }
 
 impl Heart {
@@ -69,9 +107,42 @@ impl Heart {
         (self.fat * (0.6 + 1.2 * apex + 1.0 * groove + 1.4 * low + 0.5 * noise)).max(0.5)
     }
 
+    /// Pericardial fluid thickness at `p` (0 without an effusion), mm.
+    pub fn fluid_at(&self, p: V3) -> f64 {
+        self.fluid.as_ref().map_or(0.0, |f| f.thickness(p))
+    }
+
+    /// Signed distance to the outer surface of the epicardial fat.
+    pub fn fat_sdf(&self, p: V3) -> f64 {
+        self.sdf(p) - self.fat_at(p, 0.0)
+    }
+
+    /// Signed distance to the outer surface of the pericardial fluid,
+    /// given `d_fat`, the [`Heart::fat_sdf`] at `p`. The fat's distance
+    /// field grows slower than 1 per mm where the fat thickens outwards
+    /// (the fat pads at the apex and the cardiophrenic angles): the local
+    /// fluid thickness is scaled by its gradient, so the layer is as thick
+    /// as drawn everywhere.
+    pub fn fluid_sdf(&self, p: V3, d_fat: f64) -> f64 {
+        let t = self.fluid_at(p);
+        if t <= 0.0 {
+            return d_fat;
+        }
+        let e = 0.5;
+        let g = |k: usize| {
+            let (mut a, mut b) = (p, p);
+            a[k] += e;
+            b[k] -= e;
+            (self.fat_sdf(a) - self.fat_sdf(b)) / (2.0 * e)
+        };
+        let grad = (g(0).powi(2) + g(1).powi(2) + g(2).powi(2)).sqrt();
+        d_fat - t * grad.clamp(0.2, 1.5)
+    }
+
     /// Signed distance to the outer surface of the pericardium.
     pub fn sac_sdf(&self, p: V3, noise: f64) -> f64 {
-        self.sdf(p) - self.fat_at(p, noise) - self.pericardium
+        let d_fat = self.sdf(p) - self.fat_at(p, noise);
+        self.fluid_sdf(p, d_fat) - self.pericardium
     }
 }
 
@@ -136,6 +207,7 @@ pub fn build(p: &PhantomParams, size: f64, centre_uv: [f64; 2], floor_w: f64) ->
         pericardium: rng::uniform(r, 1.0, 1.8),
         coronaries: Vec::new(),
         bbox: Aabb::EMPTY,
+        fluid: None,
     };
     let mut bbox = Aabb::EMPTY;
     for e in &heart.chambers {
@@ -240,7 +312,7 @@ impl Heart {
     pub fn paint(&self, c: &mut Canvas) {
         let w = c.w;
         // Motion: the whole heart shifts by the plane's displacement.
-        let shift = [c.motion * 0.6, -c.motion * 0.5, 0.0];
+        let shift = c.heart_shift();
         if !self.bbox.expand(c.motion.abs() + 2.0).spans_w(w) {
             return;
         }
@@ -260,7 +332,9 @@ impl Heart {
         let soft = t.soft_texture as f32;
         let pt = self.pericardium as f32;
         let px = c.grid.px as f32;
-        let max_fat = (self.fat * 4.7 + self.pericardium) as f32;
+        let max_fluid = self.fluid.as_ref().map_or(0.0, |f| f.max_mm);
+        let fluid_hu = self.fluid.as_ref().map_or(0.0, |f| f.hu) as f32;
+        let max_fat = (self.fat * 4.7 + self.pericardium + max_fluid) as f32;
         c.paint_cov_culled(
             rect,
             |u, v| self.sdf(sub([u as f64, v as f64, w], shift)) as f32 - max_fat,
@@ -268,16 +342,22 @@ impl Heart {
             |_, u, v| {
                 let p = sub([u as f64, v as f64, w], shift);
                 let dh = self.sdf(p);
-                if dh > 40.0 {
+                if dh > 40.0 + max_fluid {
                     return None;
                 }
                 let fat_mm = self.fat_at(p, 0.0);
                 let d_fat = (dh - fat_mm) as f32; // epicardial fat outer surface
-                let d_sac = d_fat - pt;
+                let d_fluid = if max_fluid > 0.0 && d_fat > -px {
+                    self.fluid_sdf(p, d_fat as f64) as f32 // fluid outer surface
+                } else {
+                    d_fat
+                };
+                let d_sac = d_fluid - pt;
                 if d_sac > px {
                     return None;
                 }
                 let a_sac = (0.5 - d_sac / px).clamp(0.0, 1.0);
+                let a_fluid = (0.5 - d_fluid / px).clamp(0.0, 1.0);
                 let a_fat = (0.5 - d_fat / px).clamp(0.0, 1.0);
                 let a_h = (0.5 - dh as f32 / px).clamp(0.0, 1.0);
                 // Composite inside-out: pericardium shell, fat, heart.
@@ -288,7 +368,15 @@ impl Heart {
                 };
                 let fatv = fat + soft * tex.at2(p, 2.5);
                 let v_in = fatv + a_h * (inner - fatv);
-                let val = peri + (a_fat / a_sac.max(1e-6)).min(1.0) * (v_in - peri);
+                // Without an effusion the fluid layer is empty (a_fluid =
+                // a_fat): the fat-in-pericardium composite.
+                let v_fl = if max_fluid > 0.0 {
+                    let fluidv = fluid_hu + 0.6 * soft * tex.at2(p, 3.0);
+                    fluidv + (a_fat / a_fluid.max(1e-6)).min(1.0) * (v_in - fluidv)
+                } else {
+                    v_in
+                };
+                let val = peri + (a_fluid / a_sac.max(1e-6)).min(1.0) * (v_fl - peri);
                 let label = if dh < 0.0 {
                     labels::HEART
                 } else if d_fat < 0.0 {

@@ -852,7 +852,7 @@ impl Lesion for CoronaryCalcium {
     }
 
     fn paint(&self, c: &mut Canvas, label: Label) {
-        let shift = [c.motion * 0.6, -c.motion * 0.5, 0.0];
+        let shift = c.heart_shift();
         for p in &self.plaques {
             paint_calcium(c, &p.body, p.hu as f32, shift, Some(label));
         }

@@ -23,6 +23,7 @@ pub mod effusion;
 pub mod emphysema;
 pub mod mass;
 pub mod nodule;
+pub mod pericardial_effusion;
 pub mod pleura;
 pub mod pneumothorax;
 pub mod rib_fracture;
@@ -142,6 +143,8 @@ pub enum LesionSpec {
     Pneumothorax(pneumothorax::PneumothoraxSpec),
     /// F17 cardiomegaly (the heart built larger).
     Cardiomegaly(cardiomegaly::CardiomegalySpec),
+    /// F18 pericardial effusion (a fluid layer added to the heart).
+    PericardialEffusion(pericardial_effusion::PericardialEffusionSpec),
     /// F22 thoracic aortic dilation or aneurysm (the aorta built wider).
     AorticDilation(aortic_dilation::AorticDilationSpec),
     /// F19 coronary artery calcification (with optional look-alikes).
@@ -175,6 +178,9 @@ impl LesionSpec {
             LesionSpec::Cardiomegaly(s) => {
                 Ok(Box::new(cardiomegaly::Cardiomegaly::place(s, model, r)?))
             }
+            LesionSpec::PericardialEffusion(s) => Ok(Box::new(
+                pericardial_effusion::PericardialEffusion::place(s, model, r)?,
+            )),
             LesionSpec::AorticDilation(s) => Ok(Box::new(aortic_dilation::AorticDilation::place(
                 s, model, r,
             )?)),
@@ -220,6 +226,9 @@ pub const SUPPORTED: &[(&str, MakeSpec)] = &[
     }),
     ("F17", || {
         LesionSpec::Cardiomegaly(cardiomegaly::CardiomegalySpec::default())
+    }),
+    ("F18", || {
+        LesionSpec::PericardialEffusion(pericardial_effusion::PericardialEffusionSpec::default())
     }),
     ("F19", || {
         LesionSpec::CoronaryCalcium(coronary_calcium::CoronaryCalciumSpec::default())

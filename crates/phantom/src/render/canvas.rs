@@ -389,6 +389,12 @@ impl<'a> Canvas<'a> {
         }
     }
 
+    /// Displacement of the heart and everything on it in this plane
+    /// (cardiac motion moves it left-forwards), mm.
+    pub fn heart_shift(&self) -> crate::geom::V3 {
+        [self.motion * 0.6, -self.motion * 0.5, 0.0]
+    }
+
     /// Edge coverage of a pixel at signed distance `d` (mm).
     #[inline]
     pub fn coverage(&self, d: f64) -> f64 {

@@ -97,7 +97,7 @@ impl Painter<'_> {
             env[y * g.nx + rect.x0..y * g.nx + rect.x1].fill(f32::MAX);
         }
         let heart = &m.heart;
-        let shift = [c.motion * 0.6, -c.motion * 0.5, 0.0];
+        let shift = c.heart_shift();
         let hb = crate::geom::Aabb {
             min: crate::geom::add(heart.bbox.min, shift),
             max: crate::geom::add(heart.bbox.max, shift),
