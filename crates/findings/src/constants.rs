@@ -40,6 +40,79 @@ pub const CTR_SPREAD_SHARE: f64 = 0.10;
 pub const CTR_SPREAD_MM: f64 = 10.0;
 
 // ---------------------------------------------------------------------
+// Pericardial effusion (F18)
+// ---------------------------------------------------------------------
+
+/// Smoothings tried, in order, before fluid is told from the heart
+/// behind it, mm (Gaussian sigma in-plane): the first that brings the
+/// noise in the heart's interior to [`PERICARDIAL_NOISE_HU`] is used, so
+/// that a quiet scan keeps sharp edges and a noisy one is readable (a
+/// 5 mm layer keeps a plateau at 2 mm; tuned).
+pub const PERICARDIAL_SMOOTH_MM: [f64; 2] = [1.0, 1.5];
+
+/// Noise left after smoothing that lets 15-20 HU of fluid-heart contrast
+/// be read, HU (robust SD in the heart's interior; tuned).
+pub const PERICARDIAL_NOISE_HU: f64 = 6.0;
+
+/// Fluid reads at least this far below the heart, HU (transudate 0-20
+/// HU against blood and myocardium at 35-50 HU; a run nearer the heart's
+/// value is noise at its edge; tuned).
+pub const PERICARDIAL_CONTRAST_HU: f32 = 14.0;
+
+/// Fluid is looked for from the heart's bottom up to this share of its
+/// height: around the ventricles, where effusions gather; above are the
+/// atria and vessel roots with the pericardial recesses and thin fat
+/// planes between the vessels that read like fluid. The layer is grown
+/// from there to its full extent (tuned).
+pub const PERICARDIAL_HEIGHT_SHARE: f64 = 0.7;
+
+/// The layer's extent is grown from the fluid found on the profiles
+/// this far at most, mm (the thin parts of the layer the profiles do not
+/// keep, not the partial-volume rim all round the heart; tuned).
+pub const PERICARDIAL_GROW_MM: f64 = 25.0;
+
+/// A fluid layer smaller than this is specks, ml (the physiological 15-50
+/// ml lies as a film under 4 mm, which the profiles do not keep; tuned).
+pub const PERICARDIAL_MIN_ML: f64 = 8.0;
+
+/// Smoothed attenuation of pericardial fluid, HU: water to exudate, below
+/// blood and myocardium (35-50 HU non-contrast) and above fat. The band's
+/// top is the half level below the heart's own attenuation (see
+/// [`PERICARDIAL_HEART_MARGIN_HU`]) kept in this range; fluid denser than
+/// that (haemopericardium) is as dense as the heart and is not told from
+/// it this way (Wang et al., RadioGraphics 2003; Restrepo et al.,
+/// RadioGraphics 2007; range tuned).
+pub const PERICARDIAL_FLUID_HU: (f32, f32) = (10.0, 32.0);
+
+/// A run whose median is below this is fat blurred with the heart (thin
+/// epicardial fat), not fluid, HU (transudate 0-20 HU; the blur of 1-2 mm
+/// of fat with myocardium reads -30 to 0; tuned).
+pub const PERICARDIAL_FLUID_MIN_HU: f32 = -3.0;
+
+/// The fluid band's top lies this far below the heart's attenuation, HU
+/// (about half the 30-40 HU between blood and transudate; tuned).
+pub const PERICARDIAL_HEART_MARGIN_HU: f32 = 15.0;
+
+/// A pericardial layer thinner than this is normal pericardium with its
+/// physiological fluid (15-50 ml): the detection opens the fluid by half
+/// of it, and a thinner maximal thickness is not reported, mm (normal
+/// pericardium 1-2 mm, abnormal above 4 mm: Wang et al., RadioGraphics
+/// 2003).
+pub const PERICARDIAL_MIN_MM: f64 = 4.5;
+
+/// Largest thickness grades, mm (FINDINGS.md F18, the echocardiographic
+/// convention: small under 10, moderate 10-20, large over 20).
+pub const PERICARDIAL_GRADE_MM: [f64; 2] = [10.0, 20.0];
+
+/// Fluid denser than this suggests haemopericardium, HU (FINDINGS.md F18).
+pub const HAEMOPERICARDIUM_HU: f64 = 30.0;
+
+/// Fat below this, HU, bounds the fluid's extent on its fat side at the
+/// half level between the two (adipose tissue -190..-30 HU: Yoshizumi
+/// et al., Radiology 1999; a typical -100).
+pub const PERICARDIAL_FAT_HU: f32 = -100.0;
+
+// ---------------------------------------------------------------------
 // Thoracic aortic size (F22)
 // ---------------------------------------------------------------------
 

@@ -60,6 +60,7 @@ impl Default for HeartSize {
                 "mask:lung_right",
                 "mask:lung_left",
             ])
+            .optional(&crate::pericardium::READS_OPTIONAL)
             .codes(&CODES)
             .resources(1, 300, 10.0),
         }
@@ -179,6 +180,21 @@ impl Aisu for HeartSize {
 
     fn run(&self, ctx: &mut Context<'_>) -> Result<(), AisuError> {
         let heart = ctx.mask("mask:heart")?;
+        // A pericardial effusion inside the heart's outline is not heart
+        // (the radiograph's silhouette counts it; CT tells it apart).
+        let effusion = crate::pericardium::surroundings_fluid(ctx, &heart)?;
+        let heart = match &effusion {
+            Some(f) => {
+                let full = heart.to_volume();
+                let fluid = f.mask.to_volume();
+                let mut without = full.clone();
+                for (h, x) in without.as_slice_mut().iter_mut().zip(fluid.as_slice()) {
+                    *h &= !*x;
+                }
+                std::sync::Arc::new(Mask::from_volume(&without))
+            }
+            None => heart,
+        };
         let right = ctx.mask("mask:lung_right")?;
         let left = ctx.mask("mask:lung_left")?;
         let geometry = *ctx.volume().geometry();
@@ -264,6 +280,9 @@ impl Aisu for HeartSize {
             "axial: heart {heart_mm:.1} mm / lungs {thorax_mm:.1} mm across on the heart's \
              widest slice"
         );
+        if effusion.is_some() {
+            method.push_str(" (the pericardial effusion left out of the heart)");
+        }
         if widest.excluded > 0 {
             method.push_str(&format!(
                 " ({} lowest slice(s) left out: the outline spreads beneath the lung there)",

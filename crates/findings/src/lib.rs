@@ -8,6 +8,7 @@
 //! - [`emphysema`]: `airad.emphysema`, emphysema extent by %LAA-950 (F05).
 //! - [`pleura`]: `airad.pleura`, pleural effusion and haemothorax (F14), pneumothorax (F15).
 //! - [`heart_size`]: `airad.heart_size`, cardiomegaly from the axial cardiothoracic ratio (F17).
+//! - [`pericardium`]: `airad.pericardium`, pericardial effusion and haemopericardium (F18).
 //! - [`aorta_size`]: `airad.aorta_size`, thoracic aortic dilation and aneurysm (F22).
 //! - [`calcium`]: `airad.calcium`, coronary artery calcification (F19).
 //! - [`liver`]: `airad.liver`, hepatic steatosis from liver and spleen attenuation (F32).
@@ -22,6 +23,7 @@ pub mod emphysema;
 pub mod heart_size;
 pub mod liver;
 pub mod nodules;
+pub mod pericardium;
 pub mod pleura;
 pub mod vertebral_fracture;
 
@@ -45,6 +47,7 @@ pub fn units() -> Vec<Arc<dyn Aisu>> {
         Arc::new(emphysema::Emphysema::default()),
         Arc::new(pleura::Pleura::default()),
         Arc::new(heart_size::HeartSize::default()),
+        Arc::new(pericardium::Pericardium::default()),
         Arc::new(aorta_size::AortaSize::default()),
         Arc::new(calcium::Calcium::default()),
         Arc::new(liver::Liver::default()),
