@@ -59,7 +59,11 @@ impl Wording for Zh {
         Some(if g.system.starts_with("Lung-RADS") {
             format!("{} {} 类（{ctx}）", g.system, g.value)
         } else {
-            format!("{}：{}（{ctx}）", g.system, g.value)
+            format!(
+                "{}：{}（{ctx}）",
+                grade_system(&g.system),
+                grade_value(&g.value)
+            )
         })
     }
 
@@ -282,5 +286,29 @@ impl Wording for Zh {
 
     fn key_image_caption(&self, f: &Finding) -> String {
         format!("{}：{}{}", f.id, location(&f.site), title(&f.code))
+    }
+}
+
+/// The Chinese name of a grading system the units name after FINDINGS.md
+/// (guidelines named after their authors keep their names).
+fn grade_system(system: &str) -> &str {
+    match system {
+        "axial cardiothoracic ratio (FINDINGS.md F17)" => "轴位心胸比",
+        "pericardial effusion size (FINDINGS.md F18)" => "心包积液分级（超声心动图标准）",
+        "thoracic aortic diameter (FINDINGS.md F22)" => "胸主动脉径线",
+        other => other,
+    }
+}
+
+/// The Chinese word for a grade value the units write in English.
+fn grade_value(value: &str) -> &str {
+    match value {
+        "small" => "少量",
+        "moderate" => "中量",
+        "large" => "大量",
+        "dilated" => "扩张",
+        "aneurysm" => "动脉瘤",
+        "enlarged (> 0.5)" => "增大（> 0.5）",
+        other => other,
     }
 }

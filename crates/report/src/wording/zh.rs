@@ -28,7 +28,7 @@ pub const TEMPLATES: [(&str, Template); 39] = [
     ("F14", f14),
     ("F15", generic),
     ("F16", generic),
-    ("F17", generic),
+    ("F17", f17),
     ("F18", f18),
     ("F19", f19),
     ("F20", generic),
@@ -444,9 +444,20 @@ fn f14(c: &Ctx<'_>) -> String {
     s
 }
 
+fn f17(c: &Ctx<'_>) -> String {
+    format!("心脏增大{}", others(c.f, &[]))
+}
+
 fn f18(c: &Ctx<'_>) -> String {
     let f = c.f;
-    let mut s = generic(c);
+    // Echocardiographic grade (FINDINGS.md F18), from airad.pericardium.
+    let size = match f.category.as_ref().map(|g| g.value.as_str()) {
+        Some("small") => "少量",
+        Some("moderate") => "中量",
+        Some("large") => "大量",
+        _ => "",
+    };
+    let mut s = format!("{size}心包积液{}", others(f, &[]));
     if f.measurement("mean_hu").is_some_and(|h| h > 30.0) {
         s.push_str("，CT值高于 30 HU，需警惕心包积血");
     }
