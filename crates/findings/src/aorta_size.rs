@@ -44,7 +44,7 @@ use aisu::{
     Aisu, AisuError, Centreline, Context, ExamMeasurement, FindingDraft, Manifest, Mask,
     Measurement, Site, Urgency,
 };
-use anatomy::tubes::{basis, normalize};
+use anatomy::tubes::{basis, dist, normalize};
 use serde_json::json;
 use volume::Volume;
 
@@ -59,6 +59,9 @@ pub const CODES: [&str; 1] = ["F22"];
 
 /// Rays per cross-section.
 pub const RAYS: usize = 36;
+/// Spacing of the cross-sections along a segment's course, mm (the
+/// tracker's step; bridged stretches are sampled as densely).
+const RESAMPLE_MM: f64 = 4.0;
 /// Step along a ray, mm.
 const RAY_STEP_MM: f64 = 0.25;
 /// Spacing of the three samples averaged along the course, mm.
@@ -375,6 +378,57 @@ pub fn cross_section(ct: &Volume<i16>, line: &Centreline, i: usize) -> Option<Cr
     result
 }
 
+/// The course through the centreline points `indices` (in order),
+/// sampled every `step_mm` along its length, with radii interpolated
+/// between them. The aorta unit's tracker steps 4 mm but bridges what it
+/// cannot follow (an aneurysm's widest part) with one long step; the
+/// cross-sections are measured on the bridge too.
+pub fn resample(line: &Centreline, indices: &[usize], step_mm: f64) -> Centreline {
+    let pts: Vec<[f64; 3]> = indices.iter().map(|&i| line.points[i]).collect();
+    let radius = |k: usize| line.radii_mm.get(indices[k]).copied().unwrap_or(15.0);
+    let segment = indices
+        .first()
+        .and_then(|&i| line.segments.get(i))
+        .cloned()
+        .unwrap_or_default();
+    let mut out = Centreline {
+        points: Vec::new(),
+        radii_mm: Vec::new(),
+        segments: Vec::new(),
+    };
+    if pts.is_empty() {
+        return out;
+    }
+    let mut push = |p: [f64; 3], r: f64| {
+        out.points.push(p);
+        out.radii_mm.push(r);
+        out.segments.push(segment.clone());
+    };
+    push(pts[0], radius(0));
+    // Distance along the course still to go before the next sample.
+    let mut to_next = step_mm;
+    for k in 1..pts.len() {
+        let (a, b) = (pts[k - 1], pts[k]);
+        let len = dist(a, b);
+        let mut at = 0.0;
+        while len - at >= to_next {
+            at += to_next;
+            let f = at / len;
+            push(
+                [
+                    a[0] + f * (b[0] - a[0]),
+                    a[1] + f * (b[1] - a[1]),
+                    a[2] + f * (b[2] - a[2]),
+                ],
+                radius(k - 1) + f * (radius(k) - radius(k - 1)),
+            );
+            to_next = step_mm;
+        }
+        to_next -= len - at;
+    }
+    out
+}
+
 /// The widest cross-section of a run after a running median over
 /// [`RUNNING_MEDIAN`] neighbours (a stray cross-section, or the noise of
 /// one, does not make the maximum).
@@ -448,9 +502,9 @@ impl Aisu for AortaSize {
                 continue;
             }
             ctx.check_cancelled()?;
-            let sections: Vec<CrossSection> = points
-                .iter()
-                .filter_map(|&i| cross_section(ct, &line, i))
+            let course = resample(&line, &points, RESAMPLE_MM);
+            let sections: Vec<CrossSection> = (0..course.points.len())
+                .filter_map(|i| cross_section(ct, &course, i))
                 .filter(|c| c.diameter_mm >= AORTA_MIN_DIAMETER_MM)
                 .collect();
             let Some((at, diameter)) = widest(&sections) else {
@@ -590,6 +644,22 @@ mod tests {
                 "radius {radius}, fat {fat}: read {d:.2} mm"
             );
         }
+    }
+
+    #[test]
+    fn a_bridged_course_is_sampled_evenly() {
+        // Points 4 mm apart, then one 20 mm bridge, then 4 mm again.
+        let zs = [0.0, 4.0, 8.0, 28.0, 32.0];
+        let line = Centreline {
+            points: zs.iter().map(|&z| [0.0, 0.0, z]).collect(),
+            radii_mm: vec![12.0, 12.0, 12.0, 16.0, 16.0],
+            segments: vec!["descending".into(); zs.len()],
+        };
+        let r = resample(&line, &[0, 1, 2, 3, 4], 4.0);
+        let got: Vec<f64> = r.points.iter().map(|p| p[2]).collect();
+        assert_eq!(got, vec![0.0, 4.0, 8.0, 12.0, 16.0, 20.0, 24.0, 28.0, 32.0]);
+        assert!((r.radii_mm[4] - 13.6).abs() < 1e-9, "{:?}", r.radii_mm);
+        assert!(r.segments.iter().all(|s| s == "descending"));
     }
 
     #[test]
