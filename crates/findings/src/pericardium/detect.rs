@@ -593,3 +593,69 @@ fn grow(
         .collect();
     from_vec(grown, g)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Levels for a heart at 45 HU.
+    fn levels() -> Levels {
+        Levels {
+            fat_split: -45.0,
+            top: 30.0,
+            below_heart: 31.0,
+            min_run: steps(MIN_RUN_MM),
+            min_flat: steps(PLATEAU_MM),
+        }
+    }
+
+    /// A profile from the centre out: `(value, mm)` stretches.
+    fn profile(parts: &[(f32, f64)]) -> Vec<f32> {
+        parts
+            .iter()
+            .flat_map(|&(v, mm)| std::iter::repeat_n(v, steps(mm)))
+            .collect()
+    }
+
+    #[test]
+    fn fluid_inside_the_outline_is_a_run_and_a_ramp_is_not() {
+        // Heart 40 mm, fluid 8 mm at 10 HU, pericardium, lung; the heart
+        // unit's outline ends at the pericardium.
+        let v = profile(&[(45.0, 40.0), (10.0, 8.0), (40.0, 1.5), (-800.0, 20.0)]);
+        let edge = steps(49.5) - 1;
+        let run = inward_run(&v, edge, levels()).expect("a fluid run");
+        let mm = run.len() as f64 * PROFILE_STEP_MM;
+        assert!((mm - 8.0).abs() <= 1.0, "{mm} mm");
+        // A slow edge between heart and fat (12 mm, a thick slice's
+        // partial volume): a ramp through the band, as long as a layer
+        // but no plateau.
+        let mut v = profile(&[(45.0, 40.0)]);
+        let ramp = steps(12.0);
+        v.extend((0..ramp).map(|i| 45.0 - 145.0 * (i as f32 + 1.0) / ramp as f32));
+        v.extend(profile(&[(-100.0, 10.0)]));
+        let edge = steps(40.0) + ramp - 3;
+        assert!(inward_run(&v, edge, levels()).is_none());
+    }
+
+    #[test]
+    fn dense_fluid_needs_the_fat_line_and_must_lie_beyond_the_outline() {
+        // Heart, epicardial fat 4 mm, blood 10 mm at 50 HU, lung.
+        let v = profile(&[(45.0, 40.0), (-100.0, 4.0), (50.0, 10.0), (-800.0, 20.0)]);
+        let outside = vec![false; v.len()];
+        let edge = steps(40.0) - 1;
+        let run = bounded_run(&v, &outside, edge, levels()).expect("a bounded run");
+        assert_eq!(run.start, steps(44.0));
+        // The same with no fat line is the heart itself.
+        let v = profile(&[(45.0, 50.0), (-800.0, 20.0)]);
+        assert!(bounded_run(&v, &outside, steps(40.0) - 1, levels()).is_none());
+        // A dense segment the outline took in (edge inside it) is refused.
+        let v = profile(&[(45.0, 40.0), (-100.0, 4.0), (50.0, 10.0), (-800.0, 20.0)]);
+        assert!(bounded_run(&v, &outside, steps(50.0), levels()).is_none());
+        // Running into an excluded structure (a vessel) is no layer.
+        let mut blocked = vec![false; v.len()];
+        for b in blocked.iter_mut().skip(steps(54.0)) {
+            *b = true;
+        }
+        assert!(bounded_run(&v, &blocked, edge, levels()).is_none());
+    }
+}
