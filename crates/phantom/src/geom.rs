@@ -58,6 +58,24 @@ pub fn dist(a: V3, b: V3) -> f64 {
     norm(sub(a, b))
 }
 
+/// Numerical gradient of `f` at `p` (central differences 0.5 mm either
+/// side), per mm.
+pub fn gradient(f: impl Fn(V3) -> f64, p: V3) -> V3 {
+    let e = 0.5;
+    let d = |k: usize| {
+        let (mut a, mut b) = (p, p);
+        a[k] += e;
+        b[k] -= e;
+        (f(a) - f(b)) / (2.0 * e)
+    };
+    [d(0), d(1), d(2)]
+}
+
+/// Unit vector along the numerical [`gradient`] of `f` at `p`.
+pub fn unit_gradient(f: impl Fn(V3) -> f64, p: V3) -> V3 {
+    normalize(gradient(f, p))
+}
+
 /// Unit vector along `a` (the x axis for a zero vector).
 #[inline]
 pub fn normalize(a: V3) -> V3 {

@@ -128,14 +128,7 @@ impl Heart {
         if t <= 0.0 {
             return d_fat;
         }
-        let e = 0.5;
-        let g = |k: usize| {
-            let (mut a, mut b) = (p, p);
-            a[k] += e;
-            b[k] -= e;
-            (self.fat_sdf(a) - self.fat_sdf(b)) / (2.0 * e)
-        };
-        let grad = (g(0).powi(2) + g(1).powi(2) + g(2).powi(2)).sqrt();
+        let grad = crate::geom::norm(crate::geom::gradient(|q| self.fat_sdf(q), p));
         d_fat - t * grad.clamp(0.2, 1.5)
     }
 
@@ -223,12 +216,7 @@ pub fn build(p: &PhantomParams, size: f64, centre_uv: [f64; 2], floor_w: f64) ->
 fn onto_surface(h: &Heart, mut p: V3, offset: f64) -> V3 {
     for _ in 0..6 {
         let d = h.sdf(p) - offset;
-        let e = 0.5;
-        let g = normalize([
-            h.sdf(add(p, [e, 0.0, 0.0])) - h.sdf(sub(p, [e, 0.0, 0.0])),
-            h.sdf(add(p, [0.0, e, 0.0])) - h.sdf(sub(p, [0.0, e, 0.0])),
-            h.sdf(add(p, [0.0, 0.0, e])) - h.sdf(sub(p, [0.0, 0.0, e])),
-        ]);
+        let g = crate::geom::unit_gradient(|q| h.sdf(q), p);
         p = add_scaled(p, g, -d);
     }
     p

@@ -392,7 +392,7 @@ pub(crate) fn find_centre(
             NoduleVariant::Juxtapleural => {
                 if d > -25.0 {
                     // Walk outwards along the gradient to sit 0.7 r deep.
-                    let g = gradient(|q| model.lung_sdf(q), p);
+                    let g = crate::geom::unit_gradient(|q| model.lung_sdf(q), p);
                     let c = add_scaled(p, g, -d - 0.7 * rad);
                     let dc = model.lung_sdf(c);
                     if (dc + 0.7 * rad).abs() < 1.5 && in_lobe(c) && model.mediastinum_clear(c, rad)
@@ -439,16 +439,6 @@ pub(crate) fn nearest_vessel(model: &PhantomModel, p: V3, within: f64) -> Option
         }
     }
     best.map(|(_, a, b, r)| (a, b, r))
-}
-
-/// Numerical unit gradient.
-pub(crate) fn gradient(f: impl Fn(V3) -> f64, p: V3) -> V3 {
-    let e = 0.5;
-    normalize([
-        f(add(p, [e, 0.0, 0.0])) - f(sub(p, [e, 0.0, 0.0])),
-        f(add(p, [0.0, e, 0.0])) - f(sub(p, [0.0, e, 0.0])),
-        f(add(p, [0.0, 0.0, e])) - f(sub(p, [0.0, 0.0, e])),
-    ])
 }
 
 impl PhantomModel {

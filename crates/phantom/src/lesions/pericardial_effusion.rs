@@ -384,10 +384,10 @@ impl Lesion for PericardialEffusion {
         for y in rect.y0..rect.y1 {
             for x in rect.x0..rect.x1 {
                 let i = y * nx + x;
-                let p = sub([c.grid.u[i] as f64, c.grid.v[i] as f64, w], shift);
                 if c.label[i] != labels::PERICARDIUM {
                     continue;
                 }
+                let p = sub([c.grid.u[i] as f64, c.grid.v[i] as f64, w], shift);
                 if in_fluid(&self.heart, p) {
                     c.label[i] = label;
                 }
