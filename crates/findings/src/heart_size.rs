@@ -185,9 +185,8 @@ impl Aisu for HeartSize {
         let effusion = crate::pericardium::surroundings_fluid(ctx, &heart)?;
         let heart = match &effusion {
             Some(f) => {
-                let full = heart.to_volume();
+                let mut without = heart.to_volume();
                 let fluid = f.mask.to_volume();
-                let mut without = full.clone();
                 for (h, x) in without.as_slice_mut().iter_mut().zip(fluid.as_slice()) {
                     *h &= !*x;
                 }

@@ -40,6 +40,20 @@ pub(crate) fn slice_thickness_mm(exam: &ExamInfo, ct: &Volume<i16>) -> f64 {
         .unwrap_or(ct.spacing()[2])
 }
 
+/// Median and robust standard deviation (1.4826 x the median absolute
+/// deviation) of `values`, the upper median for an even count; `None`
+/// when empty.
+pub(crate) fn median_robust_sd(mut values: Vec<f32>) -> Option<(f32, f32)> {
+    if values.is_empty() {
+        return None;
+    }
+    let mid = values.len() / 2;
+    let median = *values.select_nth_unstable_by(mid, |a, b| a.total_cmp(b)).1;
+    let mut dev: Vec<f32> = values.iter().map(|x| (x - median).abs()).collect();
+    let mad = *dev.select_nth_unstable_by(mid, |a, b| a.total_cmp(b)).1;
+    Some((median, 1.4826 * mad))
+}
+
 /// Every built-in finding unit.
 pub fn units() -> Vec<Arc<dyn Aisu>> {
     vec![

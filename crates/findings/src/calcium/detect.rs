@@ -124,17 +124,12 @@ pub fn territory(frame: &HeartFrame, p: [f64; 3], near_aorta_mm: f64) -> usize {
     }
 }
 
-/// Robust SD (1.4826 x median absolute deviation).
-fn robust_sd(mut v: Vec<f32>) -> Option<f32> {
+/// Robust SD (1.4826 x median absolute deviation) of at least 50 values.
+fn robust_sd(v: Vec<f32>) -> Option<f32> {
     if v.len() < 50 {
         return None;
     }
-    let mid = v.len() / 2;
-    v.select_nth_unstable_by(mid, |a, b| a.total_cmp(b));
-    let med = v[mid];
-    let mut dev: Vec<f32> = v.iter().map(|x| (x - med).abs()).collect();
-    dev.select_nth_unstable_by(mid, |a, b| a.total_cmp(b));
-    Some(1.4826 * dev[mid])
+    crate::median_robust_sd(v).map(|(_, sd)| sd)
 }
 
 /// Finds the calcified components around the heart and classifies them.

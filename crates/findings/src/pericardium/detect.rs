@@ -100,21 +100,16 @@ fn smooth(hu: &Volume<i16>, sigma_mm: f64) -> Result<Volume<f32>, AisuError> {
 /// Median and robust standard deviation (1.4826 x the median absolute
 /// deviation) of `values` where `mask` holds; (0, infinity) when empty.
 fn median_and_sd(values: &Volume<f32>, mask: &Volume<bool>) -> (f64, f64) {
-    let mut v: Vec<f32> = values
+    let v: Vec<f32> = values
         .as_slice()
         .iter()
         .zip(mask.as_slice())
         .filter(|(_, m)| **m)
         .map(|(v, _)| *v)
         .collect();
-    if v.is_empty() {
-        return (0.0, f64::INFINITY);
-    }
-    let mid = v.len() / 2;
-    let median = *v.select_nth_unstable_by(mid, |a, b| a.total_cmp(b)).1;
-    let mut dev: Vec<f32> = v.iter().map(|x| (x - median).abs()).collect();
-    let mad = *dev.select_nth_unstable_by(mid, |a, b| a.total_cmp(b)).1;
-    (f64::from(median), 1.4826 * f64::from(mad))
+    crate::median_robust_sd(v).map_or((0.0, f64::INFINITY), |(m, sd)| {
+        (f64::from(m), f64::from(sd))
+    })
 }
 
 /// Diameter of the largest sphere inside `mask`, mm: its deepest voxel
@@ -340,16 +335,16 @@ pub fn fluid(
     let no_grow = union(around.no_grow)?;
     // The heart's interior gives its attenuation and the noise; the
     // smoothing grows until the noise is low enough to see fluid.
-    let interior = volume::erode(&heart_v, HEART_INTERIOR_MM).map_err(fail)?;
-    let interior = if interior.as_slice().iter().any(|v| *v) {
-        interior
+    let eroded = volume::erode(&heart_v, HEART_INTERIOR_MM).map_err(fail)?;
+    let interior = if eroded.as_slice().iter().any(|v| *v) {
+        &eroded
     } else {
-        heart_v.clone()
+        &heart_v
     };
     let mut smoothed = None;
     for sigma in PERICARDIAL_SMOOTH_MM {
         let sm = smooth(&hu, sigma)?;
-        let (median, sd) = median_and_sd(&sm, &interior);
+        let (median, sd) = median_and_sd(&sm, interior);
         let done = sd <= PERICARDIAL_NOISE_HU;
         smoothed = Some((sm, median));
         if done {
@@ -367,21 +362,13 @@ pub fn fluid(
         min_run: steps(MIN_RUN_MM.max(3.0 * g.spacing[0])),
         min_flat: steps(PLATEAU_MM.max(2.0 * g.spacing[0])),
     };
-    // The ventricles' height.
+    // The ventricles' height: the crop's slices are the heart's, so its
+    // first and last slices are the heart's ends.
     let height = |z: usize| g.index_to_lps([0.0, 0.0, z as f64])[2];
-    let with_heart: Vec<f64> = (0..nz)
-        .filter(|&z| {
-            heart_v.as_slice()[z * plane..(z + 1) * plane]
-                .iter()
-                .any(|h| *h)
-        })
-        .map(height)
-        .collect();
-    let (bottom, top_mm) = with_heart
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &h| {
-            (lo.min(h), hi.max(h))
-        });
+    let (bottom, top_mm) = {
+        let (a, b) = (height(0), height(nz - 1));
+        (a.min(b), a.max(b))
+    };
     let ceiling = bottom + PERICARDIAL_HEIGHT_SHARE * (top_mm - bottom);
     let mut seeds = vec![false; g.len()];
     seeds
@@ -424,7 +411,7 @@ pub fn fluid(
         .zip(&no_grow)
         .map(|(a, b)| *a || *b)
         .collect();
-    let grown = grow(&sm, &seeds, &blocked, &heart_v, fluid_hu, heart_hu)?;
+    let grown = grow(&sm, &seeds, &blocked, &eroded, fluid_hu, heart_hu)?;
     let max_thickness_mm = largest_sphere_mm(&grown);
     if max_thickness_mm < PERICARDIAL_MIN_MM {
         return Ok(None);
@@ -543,14 +530,15 @@ fn slice_seeds(
 
 /// The layer's extent: from the seeds through the voxels between the
 /// half levels of fluid and heart and of fluid and fat, within
-/// [`PERICARDIAL_GROW_MM`], outside the other structures. Fluid as dense
-/// as the heart is not grown (its half level with the heart would take
+/// [`PERICARDIAL_GROW_MM`], outside the other structures and the heart's
+/// `interior` (its outline eroded). Fluid as dense as the heart is not
+/// grown (its half level with the heart would take
 /// in the heart).
 fn grow(
     sm: &Volume<f32>,
     seeds: &Volume<bool>,
     excluded: &[bool],
-    heart: &Volume<bool>,
+    interior: &Volume<bool>,
     fluid_hu: f64,
     heart_hu: f64,
 ) -> Result<Volume<bool>, AisuError> {
@@ -561,7 +549,6 @@ fn grow(
     let upper = (0.5 * (fluid_hu + heart_hu)) as f32;
     let lower = (0.5 * (fluid_hu + f64::from(PERICARDIAL_FAT_HU))) as f32;
     let near = volume::dilate(seeds, PERICARDIAL_GROW_MM).map_err(fail)?;
-    let interior = volume::erode(heart, HEART_INTERIOR_MM).map_err(fail)?;
     let band: Vec<bool> = sm
         .as_slice()
         .iter()
