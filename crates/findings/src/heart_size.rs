@@ -4,9 +4,8 @@
 //! The heart unit (`airad.heart`) outlines the heart (chambers and
 //! myocardium, without the epicardial fat). This unit measures, on the
 //! axial slice where that outline is widest, its left-right extent over
-//! the left-right extent of the lungs on the same slice (their inner
-//! surfaces lie on the inner thoracic wall: the axial-CT convention of
-//! FINDINGS.md F17), and grades the ratio:
+//! the inner thoracic diameter on the same slice (the axial-CT convention
+//! of FINDINGS.md F17), and grades the ratio:
 //!
 //! - CTR above [`CTR_CUTOFF`] (FINDINGS.md F17): a finding with the
 //!   ratio, the heart volume and both diameters; its mask is the heart.
@@ -20,11 +19,16 @@
 //!   beneath the right lung (thick slices): slices that widen abruptly
 //!   there are left out ([`widest_slice`]), and the volume with them.
 //!
-//! The lungs stand in for the thoracic cavity: a large effusion pushing
-//! a lung off the lateral wall at the heart's widest level shortens the
-//! thoracic diameter and raises the ratio. The finding says so in its
-//! `limited` field when the lungs are much narrower there than at their
-//! widest (see [`CTR_MIN_LUNG_SHARE`]).
+//! The thoracic diameter is the lungs' extent where they touch the wall.
+//! Where fluid or collapse holds a lung off the lateral wall at that
+//! level, the lungs would shorten it and raise the ratio (suite case-005:
+//! CTR 0.543 for a true 0.46): the costal pleura of the pleura unit's
+//! wall model (the rib cage, bridged over the intercostal gaps) is then
+//! taken when it lies more than [`CTR_WALL_BEYOND_MM`] beyond the lungs,
+//! and the finding is "limited": the heart unit's outline may run into
+//! fluid or collapsed lung against the heart. Without a body mask, lungs
+//! much narrower there than at their widest make it "limited" (see
+//! [`CTR_MIN_LUNG_SHARE`]).
 
 use aisu::{
     Aisu, AisuError, Context, ExamMeasurement, FindingDraft, Manifest, Mask, Measurement, Site,
@@ -35,8 +39,10 @@ use serde_json::json;
 use volume::Geometry;
 
 use crate::constants::{
-    CTR_CUTOFF, CTR_MIN_LUNG_SHARE, CTR_MIN_THORAX_MM, CTR_OPEN_MM, CTR_SPREAD_MM, CTR_SPREAD_SHARE,
+    CTR_CUTOFF, CTR_MIN_LUNG_SHARE, CTR_MIN_THORAX_MM, CTR_OPEN_MM, CTR_SPREAD_MM,
+    CTR_SPREAD_SHARE, CTR_WALL_BEYOND_MM, CTR_WALL_SLAB_MM,
 };
+use crate::pleura::wall::{Hemithorax, Scene};
 
 /// Codes this unit emits.
 pub const CODES: [&str; 1] = ["F17"];
@@ -60,7 +66,13 @@ impl Default for HeartSize {
                 "mask:lung_right",
                 "mask:lung_left",
             ])
-            .optional(&crate::pericardium::READS_OPTIONAL)
+            .optional(
+                &[
+                    crate::pericardium::READS_OPTIONAL.as_slice(),
+                    &["mask:body"],
+                ]
+                .concat(),
+            )
             .codes(&CODES)
             .resources(1, 300, 10.0),
         }
@@ -173,6 +185,41 @@ pub fn widest_slice(heart: &SliceWidths, up: i64) -> Option<WidestSlice> {
     })
 }
 
+/// The distance between the right and left costal pleura on slice `z`
+/// (CT grid), mm, from the pleura unit's wall model (ribs bridged over
+/// the intercostal gaps) on a slab around it: per side the farther of the
+/// pleura and the lung. `None` when either side's wall is unknown.
+fn pleural_width(
+    ct: &volume::Volume<i16>,
+    body: &Mask,
+    right: &Mask,
+    left: &Mask,
+    z: usize,
+) -> Result<Option<f64>, AisuError> {
+    let g = ct.geometry();
+    let half = (CTR_WALL_SLAB_MM / g.spacing[2]).ceil() as usize;
+    let slab = (z.saturating_sub(half), z + half);
+    let Some(scene) = Scene::build(ct, body, Some(right), Some(left), (40.0, 0.0), Some(slab))?
+    else {
+        return Ok(None);
+    };
+    let Some(z_crop) = z.checked_sub(scene.b.lo[2]) else {
+        return Ok(None);
+    };
+    let mut sides = Vec::with_capacity(2);
+    for is_right in [true, false] {
+        let Some(h) = Hemithorax::build(&scene, is_right) else {
+            return Ok(None);
+        };
+        let (pleura, lung) = h.lateral_reach(z_crop);
+        let Some(pleura) = pleura else {
+            return Ok(None);
+        };
+        sides.push(h.centre_x_mm() - h.medial_x * pleura.max(lung));
+    }
+    Ok(Some((sides[0] - sides[1]).abs()))
+}
+
 impl Aisu for HeartSize {
     fn manifest(&self) -> &Manifest {
         &self.manifest
@@ -217,7 +264,22 @@ impl Aisu for HeartSize {
             ctx.not_assessed("F17", "heart not in field of view")?;
             return Ok(());
         };
-        let (heart_mm, thorax_mm) = (hearts.mm[widest.z], lungs.mm[widest.z]);
+        let heart_mm = hearts.mm[widest.z];
+        let lungs_mm = lungs.mm[widest.z];
+        let body = ctx.mask_opt("mask:body")?;
+        let pleura_mm = match &body {
+            Some(body) => pleural_width(ctx.volume(), body, &right, &left, widest.z)?,
+            None => None,
+        };
+        // The inner thoracic wall: the costal pleura where the rib cage
+        // shows it clearly beyond the lungs (fluid between lung and
+        // wall), else the lungs (where they touch the wall the two agree
+        // within a few mm, and the lungs' edge is the sharper).
+        let from_wall = pleura_mm.is_some_and(|p| p > lungs_mm + CTR_WALL_BEYOND_MM);
+        let thorax_mm = match pleura_mm {
+            Some(p) if from_wall => p,
+            _ => lungs_mm,
+        };
         if thorax_mm < CTR_MIN_THORAX_MM {
             ctx.not_assessed(
                 "F17",
@@ -242,7 +304,19 @@ impl Aisu for HeartSize {
                 "heart cut by the scan's end: the widest level may be out of view".to_string(),
             );
         }
-        if thorax_mm < CTR_MIN_LUNG_SHARE * widest_lungs {
+        if from_wall {
+            // The diameter holds; the heart's border against fluid or
+            // collapsed lung of the same density may not (the heart unit
+            // outlines soft tissue, and atelectasis beside the heart is as
+            // dense as it: phantoms with 2 l effusions read the heart up
+            // to 30 mm wide).
+            limited.push(
+                "fluid or collapsed lung between the lung and the chest wall at the heart's \
+                 widest level: the thorax is measured on the rib cage, and the heart's \
+                 border against fluid or collapsed lung may be overstated"
+                    .to_string(),
+            );
+        } else if thorax_mm < CTR_MIN_LUNG_SHARE * widest_lungs {
             limited.push(
                 "lungs narrower at the heart's widest level than elsewhere (effusion or \
                  collapse?): the ratio may overstate the heart"
@@ -275,10 +349,18 @@ impl Aisu for HeartSize {
         let mut d = FindingDraft::new("F17", (*heart).clone());
         d.site = site;
         let mut m = Measurement::new("cardiothoracic_ratio", ratio, "1");
-        let mut method = format!(
-            "axial: heart {heart_mm:.1} mm / lungs {thorax_mm:.1} mm across on the heart's \
-             widest slice"
-        );
+        let mut method = if from_wall {
+            format!(
+                "axial: heart {heart_mm:.1} mm / thorax {thorax_mm:.1} mm across on the \
+                 heart's widest slice (inner thoracic wall from the rib cage: the lungs, \
+                 {lungs_mm:.1} mm, lie off the wall there)"
+            )
+        } else {
+            format!(
+                "axial: heart {heart_mm:.1} mm / lungs {thorax_mm:.1} mm across on the heart's \
+                 widest slice"
+            )
+        };
         if effusion.is_some() {
             method.push_str(" (the pericardial effusion left out of the heart)");
         }

@@ -116,14 +116,8 @@ impl Aisu for Pleura {
                 true,
             ),
         };
-        let Some(scene) = Scene::build(
-            ct,
-            &body,
-            right.as_deref(),
-            left.as_deref(),
-            CROP_MM.0,
-            CROP_MM.1,
-        )?
+        let Some(scene) =
+            Scene::build(ct, &body, right.as_deref(), left.as_deref(), CROP_MM, None)?
         else {
             for code in CODES {
                 ctx.not_assessed(code, "no lung was found in the field of view")?;

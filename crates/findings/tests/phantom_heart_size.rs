@@ -43,15 +43,25 @@ fn ratio(doc: &FindingsDocument) -> Option<f64> {
 
 /// A phantom with cardiomegaly or normal, analysed; (truth, result).
 fn case(seed: u64, enlarged: bool) -> (FindingsDocument, FindingsDocument) {
-    let mut p = phantom::PhantomParams::from_seed(seed);
-    p.matrix = 192;
-    p.slice_mm = 2.5;
-    p.normal = !enlarged;
-    p.lesions = if enlarged {
+    let lesions = if enlarged {
         vec![phantom::lesions::spec_for_code("F17").unwrap()]
     } else {
         Vec::new()
     };
+    case_with(seed, !enlarged, lesions)
+}
+
+/// A phantom with `lesions`, analysed; (truth, result).
+fn case_with(
+    seed: u64,
+    normal: bool,
+    lesions: Vec<phantom::lesions::LesionSpec>,
+) -> (FindingsDocument, FindingsDocument) {
+    let mut p = phantom::PhantomParams::from_seed(seed);
+    p.matrix = 192;
+    p.slice_mm = 2.5;
+    p.normal = normal;
+    p.lesions = lesions;
     let ph = phantom::generate(&p, &NoProgress).expect("phantom");
     let (doc, outcome) = run_units(&ph.ct, exam(p.slice_mm, ExamContext::Unknown), &UNITS);
     for r in &outcome.reports {
@@ -113,6 +123,57 @@ fn normal_hearts_are_measured_not_reported() {
             "seed {seed}: ratio {got} vs truth {want}"
         );
     }
+}
+
+#[test]
+fn a_large_pleural_effusion_does_not_narrow_the_thorax() {
+    // The fluid lifts the right lung off the lateral wall at the heart's
+    // level (here the lungs span 250 mm of a 276 mm thorax): measured on
+    // the lungs, this enlarged heart read CTR 0.604 for a true 0.547 (and
+    // suite case-005's normal heart 0.543 for 0.46, a false cardiomegaly).
+    let effusion =
+        phantom::lesions::LesionSpec::Effusion(phantom::lesions::effusion::EffusionSpec {
+            side: Some(phantom::lesions::pleura::Side::Right),
+            volume_ml: Some(2000.0),
+            hu: Some(10.0),
+            ..Default::default()
+        });
+    let enlarged = phantom::lesions::spec_for_code("F17").unwrap();
+    let (truth, doc) = case_with(3, false, vec![enlarged, effusion]);
+    let want = truth
+        .findings
+        .iter()
+        .find(|f| f.code == "F17")
+        .expect("truth F17");
+    let got = doc
+        .findings
+        .iter()
+        .find(|f| f.code == "F17")
+        .expect("cardiomegaly beside the effusion not reported");
+    let diameter = |f: &aisu::Finding| f.extra["thorax_diameter_mm"].as_f64().unwrap();
+    assert!(
+        (diameter(got) - diameter(want)).abs() <= 0.02 * diameter(want),
+        "thorax {} mm vs truth {} mm",
+        diameter(got),
+        diameter(want)
+    );
+    let (r_got, r_want) = (
+        got.measurement("cardiothoracic_ratio").unwrap(),
+        want.measurement("cardiothoracic_ratio").unwrap(),
+    );
+    assert!(
+        (r_got - r_want).abs() <= TOL_RATIO,
+        "ratio {r_got} vs truth {r_want} beside the effusion"
+    );
+    let limited = got
+        .extra
+        .get("limited")
+        .and_then(|l| l.as_str())
+        .unwrap_or("");
+    assert!(
+        limited.contains("rib cage"),
+        "the ratio beside an effusion is not stated limited: {limited:?}"
+    );
 }
 
 fn real(case: &str) {

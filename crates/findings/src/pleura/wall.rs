@@ -67,14 +67,16 @@ pub struct Scene {
 
 impl Scene {
     /// The crop of `ct` around both lungs, grown by `margin_mm` in-plane
-    /// and `margin_z_mm` along z.
+    /// and `margin_z_mm` along z; only slices `slab` (first and last
+    /// slice index of the CT grid) when given, for a unit that reads the
+    /// wall at one level.
     pub fn build(
         ct: &Volume<i16>,
         body: &Mask,
         right: Option<&Mask>,
         left: Option<&Mask>,
-        margin_mm: f64,
-        margin_z_mm: f64,
+        (margin_mm, margin_z_mm): (f64, f64),
+        slab: Option<(usize, usize)>,
     ) -> Result<Option<Scene>, AisuError> {
         let full = *ct.geometry();
         let mut b: Option<IndexBox> = None;
@@ -92,7 +94,14 @@ impl Scene {
             (margin_mm / s[1]).ceil() as usize,
             (margin_z_mm / s[2]).ceil() as usize,
         ];
-        let b = b.grown(margin, full.dims);
+        let mut b = b.grown(margin, full.dims);
+        if let Some((first, last)) = slab {
+            b.lo[2] = b.lo[2].max(first);
+            b.hi[2] = b.hi[2].min(last);
+            if b.lo[2] > b.hi[2] {
+                return Ok(None);
+            }
+        }
         let hu = crop(ct, &b)?;
         let g = *hu.geometry();
         let smooth = volume::gaussian_smooth(&hu, [PLEURA_SMOOTH_MM, PLEURA_SMOOTH_MM, 0.0])
@@ -367,6 +376,40 @@ impl Hemithorax {
             (false, true) => a,
             (false, false) => a.max(b),
         })
+    }
+
+    /// How far the costal pleura and the lung reach sideways on slice z:
+    /// the largest distance (mm) from the ray centre, along x away from
+    /// the midline, over rays within 60 degrees of that direction (the
+    /// costal pleura where the wall is known there, else `None`; the
+    /// outermost lung, 0 where no ray meets lung).
+    pub fn lateral_reach(&self, z: usize) -> (Option<f64>, f64) {
+        let lateral = -self.medial_x;
+        let (mut pleura, mut lung) = (None::<f64>, 0.0f64);
+        for j in 0..RAYS {
+            let th = j as f64 / RAYS as f64 * std::f64::consts::TAU;
+            let along = th.cos() * lateral;
+            if along < 0.5 {
+                continue;
+            }
+            let k = z * RAYS + j;
+            let w = self.wall[k];
+            if w.is_finite() {
+                let r = f64::from(w) - self.gap_by_ray[j] - WALL_MARGIN_MM;
+                pleura = Some(pleura.map_or(r * along, |p| p.max(r * along)));
+            }
+            let l = self.lung_out[k];
+            if !l.is_nan() {
+                lung = lung.max(f64::from(l) * along);
+            }
+        }
+        (pleura, lung)
+    }
+
+    /// The ray centre's x on the crop grid, mm from the crop's first
+    /// column.
+    pub fn centre_x_mm(&self) -> f64 {
+        self.centre[0] * self.spacing[0]
     }
 
     /// The lung-to-bone gap along the direction of (x, y), mm.
