@@ -3,11 +3,12 @@
 //! ellipsoid in the vessel wall, elongated along the vessel, with its own
 //! density; plus, optionally, calcium that is *not* coronary nearby:
 //! mitral annular calcification (a lumpy arc of beads at the posterior
-//! mitral annulus) and intimal calcification of the ascending aorta and
-//! arch. The look-alikes keep their host's label (heart, aorta): they
-//! belong to F39 and F21, which this lesion does not state; the finding
-//! lists them under `extra.lookalikes` so that a scorer can tell a
-//! detector's false positive on them from a miss.
+//! mitral annulus), which keeps the heart's label: it belongs to F39,
+//! which this lesion does not state; the finding lists it under
+//! `extra.lookalikes` so that a scorer can tell a detector's false
+//! positive on it from a miss. Intimal calcification of the aortic wall,
+//! the other look-alike, comes as an F21 lesion of its own (see
+//! [`super::aortic_calcium`]; [`super::expand`] adds it).
 //!
 //! Ground truth is computed on the generator's own model, never from the
 //! image: the Agatston score of an ideal (noise- and blur-free) 3 mm
@@ -77,7 +78,7 @@ const MAX_SLICE_MM: f64 = 3.0;
 /// Chance that look-alike calcium (mitral annulus, aortic wall) is added
 /// when the spec leaves it open (convention: common in the same older
 /// patients who have coronary calcium).
-const LOOKALIKE_CHANCE: f64 = 0.6;
+pub(crate) const LOOKALIKE_CHANCE: f64 = 0.6;
 /// Mitral annular ring radius, mm (annulus diameter ~26-34 mm in adults:
 /// Ormiston et al., Circulation 1981).
 const MAC_RING_RADIUS: [f64; 2] = [12.0, 16.0];
@@ -88,16 +89,6 @@ const MAC_ARC_RAD: [f64; 2] = [1.6, 3.8];
 const MAC_BEAD_MM: [f64; 2] = [1.1, 2.4];
 /// MAC density, HU (dense calcification).
 const MAC_HU: [f64; 2] = [350.0, 1000.0];
-/// Number of aortic wall plaques when present.
-const AORTIC_PLAQUES: [f64; 2] = [1.0, 4.99];
-/// Aortic plaque size, mm: length, radial thickness, circumferential
-/// width (thin curvilinear intimal plaques).
-const AORTIC_PLAQUE_MM: [[f64; 2]; 3] = [[3.0, 10.0], [0.9, 1.8], [2.0, 7.0]];
-/// Aortic plaque density, HU.
-const AORTIC_HU: [f64; 2] = [300.0, 1000.0];
-/// Aortic look-alikes stay this far from the coronary ostia, mm, so they
-/// never merge with LM/RCA plaques.
-const OSTIUM_CLEARANCE_MM: f64 = 12.0;
 
 /// Amount of coronary calcium.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,7 +138,8 @@ pub struct CoronaryCalciumSpec {
     /// Vessels that may carry plaques ("LM", "LAD", "LCx", "RCA").
     #[serde(default)]
     pub vessels: Option<Vec<String>>,
-    /// Whether to add non-coronary look-alike calcium nearby.
+    /// Whether to add non-coronary look-alike calcium nearby (the mitral
+    /// annulus here; a phantom request also brings aortic wall calcium).
     #[serde(default)]
     pub lookalikes: Option<bool>,
 }
@@ -172,7 +164,7 @@ pub struct Plaque {
 /// Non-coronary calcium painted as a look-alike.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lookalike {
-    /// "mitral_annular_calcification" or "aortic_wall_calcification".
+    /// "mitral_annular_calcification".
     pub kind: String,
     /// The code it would belong to ("F39", "F21").
     pub code: String,
@@ -209,7 +201,7 @@ fn vessel_index(name: &str) -> Option<usize> {
 }
 
 /// A direction perpendicular to `t`, at angle `a` about it.
-fn around(t: V3, a: f64) -> V3 {
+pub(crate) fn around(t: V3, a: f64) -> V3 {
     let e1 = crate::geom::perpendicular(t);
     let e2 = cross(t, e1);
     normalize(add(
@@ -332,13 +324,8 @@ impl CoronaryCalcium {
             .lookalikes
             .unwrap_or_else(|| rng::chance(r, LOOKALIKE_CHANCE));
         let mut lookalikes = Vec::new();
-        if want_look {
-            if let Some(m) = mitral_annulus(model, &plaques, r) {
-                lookalikes.push(m);
-            }
-            if let Some(a) = aortic_wall(model, r) {
-                lookalikes.push(a);
-            }
+        if want_look && let Some(m) = mitral_annulus(model, &plaques, r) {
+            lookalikes.push(m);
         }
         let mut bbox = Aabb::EMPTY;
         for p in &plaques {
@@ -469,69 +456,6 @@ fn mitral_annulus(
         radius *= 0.85;
     }
     None
-}
-
-/// Intimal calcification of the ascending aorta, arch or descending
-/// aorta, away from the coronary ostia.
-fn aortic_wall(model: &PhantomModel, r: &mut PhantomRng) -> Option<Lookalike> {
-    let ao = &model.mediastinum.aorta;
-    let nodes = &ao.tube.nodes;
-    let (i0, i1) = (
-        ao.segment_starts[1],
-        ao.segment_starts[4].min(nodes.len() - 1),
-    );
-    if i1 <= i0 + 1 {
-        return None;
-    }
-    let ostia: Vec<V3> = model
-        .heart
-        .coronaries
-        .iter()
-        .filter(|c| c.name == "LM" || c.name == "RCA")
-        .filter_map(|c| c.tube.nodes.first().map(|n| n.p))
-        .collect();
-    let [w_lo, w_hi] = model.scan_w;
-    let want = rng::uniform(r, AORTIC_PLAQUES[0], AORTIC_PLAQUES[1]) as usize;
-    let hu = rng::uniform(r, AORTIC_HU[0], AORTIC_HU[1]).round();
-    let mut bodies = Vec::new();
-    for _ in 0..want * 30 {
-        if bodies.len() == want {
-            break;
-        }
-        let i = (rng::uniform(r, i0 as f64, i1 as f64) as usize).min(nodes.len() - 2);
-        let (a, b) = (nodes[i], nodes[i + 1]);
-        let t = normalize(sub(b.p, a.p));
-        let radial = around(t, rng::uniform(r, 0.0, std::f64::consts::TAU));
-        let semi = [
-            0.5 * rng::uniform(r, AORTIC_PLAQUE_MM[0][0], AORTIC_PLAQUE_MM[0][1]),
-            0.5 * rng::uniform(r, AORTIC_PLAQUE_MM[1][0], AORTIC_PLAQUE_MM[1][1]),
-            0.5 * rng::uniform(r, AORTIC_PLAQUE_MM[2][0], AORTIC_PLAQUE_MM[2][1]),
-        ];
-        // Intimal: at the inner surface of the wall.
-        let c = add_scaled(a.p, radial, a.ra - ao.wall - 0.3 * semi[1]);
-        let reach = semi[0].max(semi[2]);
-        if c[2] - reach < w_lo + 1.0 || c[2] + reach > w_hi - 1.0 {
-            continue;
-        }
-        if ostia.iter().any(|o| dist(*o, c) < OSTIUM_CLEARANCE_MM)
-            || model
-                .heart
-                .coronaries
-                .iter()
-                .any(|cor| cor.tube.sdf(c) < reach + 4.0)
-        {
-            continue;
-        }
-        bodies.push(Ellipsoid::oriented(c, t, radial, semi));
-    }
-    (!bodies.is_empty()).then(|| Lookalike {
-        kind: "aortic_wall_calcification".into(),
-        code: "F21".into(),
-        bodies,
-        hu,
-        host: labels::AORTA,
-        cardiac: false,
-    })
 }
 
 /// Agatston ground truth of a set of plaques.
@@ -797,7 +721,13 @@ pub fn agatston(plaques: &[Plaque], model: &PhantomModel, slab_mm: f64) -> Agats
 
 /// Paints a calcified ellipsoid displaced by `shift`, with footprint
 /// coverage along its true normal; sets `label` inside when given.
-fn paint_calcium(c: &mut Canvas, e: &Ellipsoid, hu: f32, shift: V3, label: Option<Label>) {
+pub(crate) fn paint_calcium(
+    c: &mut Canvas,
+    e: &Ellipsoid,
+    hu: f32,
+    shift: V3,
+    label: Option<Label>,
+) {
     let w = c.w;
     let px = c.grid.px;
     let h = c.h;

@@ -15,6 +15,7 @@
 //! [`LesionSpec`]; and, if it should appear in drawn phantoms, a line in
 //! [`draw_specs`].
 
+pub mod aortic_calcium;
 pub mod aortic_dilation;
 pub mod bone_density;
 pub mod cardiomegaly;
@@ -147,6 +148,8 @@ pub enum LesionSpec {
     PericardialEffusion(pericardial_effusion::PericardialEffusionSpec),
     /// F22 thoracic aortic dilation or aneurysm (the aorta built wider).
     AorticDilation(aortic_dilation::AorticDilationSpec),
+    /// F21 aortic wall calcification.
+    AorticCalcium(aortic_calcium::AorticCalciumSpec),
     /// F19 coronary artery calcification (with optional look-alikes).
     CoronaryCalcium(coronary_calcium::CoronaryCalciumSpec),
     /// F28 rib fracture (displaced, undisplaced or healed).
@@ -187,6 +190,9 @@ impl LesionSpec {
             LesionSpec::CoronaryCalcium(s) => Ok(Box::new(
                 coronary_calcium::CoronaryCalcium::place(s, model, r)?,
             )),
+            LesionSpec::AorticCalcium(s) => {
+                Ok(Box::new(aortic_calcium::AorticCalcium::place(s, model, r)?))
+            }
             LesionSpec::RibFracture(s) => {
                 Ok(Box::new(rib_fracture::RibFracture::place(s, model, r)?))
             }
@@ -233,6 +239,9 @@ pub const SUPPORTED: &[(&str, MakeSpec)] = &[
     ("F19", || {
         LesionSpec::CoronaryCalcium(coronary_calcium::CoronaryCalciumSpec::default())
     }),
+    ("F21", || {
+        LesionSpec::AorticCalcium(aortic_calcium::AorticCalciumSpec::default())
+    }),
     ("F22", || {
         LesionSpec::AorticDilation(aortic_dilation::AorticDilationSpec::default())
     }),
@@ -275,7 +284,9 @@ pub fn draw_specs(seed: u64) -> Vec<LesionSpec> {
 
 /// The requests as placed: one request may stand for several lesions
 /// (bilateral emphysema is one per lung; a mass in atelectasis brings its
-/// effusion), sharing values drawn from a stream of the request.
+/// effusion; coronary calcium with look-alikes brings mild aortic wall
+/// calcium, stated as F21), sharing values drawn from a stream of the
+/// request.
 fn expand(seed: u64, specs: &[LesionSpec]) -> Vec<LesionSpec> {
     let mut out = Vec::with_capacity(specs.len());
     for (i, s) in specs.iter().enumerate() {
@@ -287,6 +298,24 @@ fn expand(seed: u64, specs: &[LesionSpec]) -> Vec<LesionSpec> {
                     .map(LesionSpec::Emphysema),
             ),
             LesionSpec::Mass(m) => out.extend(mass::with_companions(m, r)),
+            LesionSpec::CoronaryCalcium(c) => {
+                let look = c
+                    .lookalikes
+                    .unwrap_or_else(|| rng::chance(r, coronary_calcium::LOOKALIKE_CHANCE));
+                out.push(LesionSpec::CoronaryCalcium(
+                    coronary_calcium::CoronaryCalciumSpec {
+                        lookalikes: Some(look),
+                        ..c.clone()
+                    },
+                ));
+                if look {
+                    out.push(LesionSpec::AorticCalcium(
+                        aortic_calcium::AorticCalciumSpec {
+                            grade: Some(aortic_calcium::AorticCalciumGrade::Mild),
+                        },
+                    ));
+                }
+            }
             _ => out.push(s.clone()),
         }
     }
