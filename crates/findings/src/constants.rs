@@ -126,6 +126,73 @@ pub const HAEMOPERICARDIUM_HU: f64 = 30.0;
 pub const PERICARDIAL_FAT_HU: f32 = -100.0;
 
 // ---------------------------------------------------------------------
+// Aortic wall calcification (F21)
+// ---------------------------------------------------------------------
+
+/// The wall band reaches this far outside the aorta mask's outline, mm
+/// (the aortic wall is 1.5-2.5 mm thick; a mask drawn on the lumen-wall
+/// blob of a non-contrast scan can fall a voxel short of it).
+pub const AORTIC_CA_OUTER_MM: f64 = 3.0;
+
+/// ...and this far inside it, mm: intimal plaque lies at the wall's inner
+/// surface; calcium deeper in the lumen is the aortic valve's (F20).
+pub const AORTIC_CA_INNER_MM: f64 = 5.0;
+
+/// Calcium components are formed this far around the band too, mm, so
+/// that one continuing into bone, cartilage or a node is seen whole.
+pub const AORTIC_CA_AROUND_MM: f64 = 12.0;
+
+/// A component counts as wall calcium when at least this share of its
+/// voxels lies in the wall band (tuned).
+pub const AORTIC_CA_WALL_SHARE: f64 = 0.5;
+
+/// Noise guard: a component's peak stands this many noise SDs (measured
+/// inside the aorta) above the blood, as well as at 130 HU (tuned: noise
+/// SDs of 8-40 HU put the guard at 80-240 HU).
+pub const AORTIC_CA_NOISE_K: f32 = 6.0;
+
+/// In-plane Gaussian smoothing before the 130 HU threshold, mm (sigma;
+/// tuned: a sharp-kernel 5 mm scan's blood noise otherwise forms
+/// chains of 130 HU voxels).
+pub const AORTIC_CA_SMOOTH_MM: f64 = 0.8;
+
+/// A plaque's smoothed peak reaches at least this, HU: single voxels of
+/// noise and edge ringing reach 130-190 on a sharp-kernel 5 mm scan (real
+/// A0001); drawn plaques read 250 and more (tuned).
+pub const AORTIC_CA_MIN_PEAK_HU: f32 = 200.0;
+
+/// Within this of air in-plane, mm, a voxel below [`AORTIC_CA_EDGE_HU`]
+/// is a sharp kernel's overshoot at the tissue-air edge, not calcium
+/// (real A0001: 130-190 HU along the aorta's border with the lung).
+pub const AORTIC_CA_EDGE_MM: f64 = 2.0;
+
+/// See [`AORTIC_CA_EDGE_MM`], HU (smoothed; the overshoot of a 900 HU
+/// tissue-air step stays under a third of it above soft tissue).
+pub const AORTIC_CA_EDGE_HU: f32 = 300.0;
+
+/// Shell around a component inspected for aerated lung, mm.
+pub const AORTIC_CA_SHELL_MM: f64 = 2.5;
+
+/// A wall plaque has at most this share of aerated lung (below
+/// [`CAC_AIR_MAX_HU`]) in its shell (tuned).
+pub const AORTIC_CA_MAX_AIR_SHARE: f64 = 0.25;
+
+/// Blood reading above this is contrast-enhanced, HU (unenhanced blood
+/// 30-55 HU; an enhanced aorta is 150 HU and more).
+pub const AORTIC_CA_CONTRAST_HU: f32 = 90.0;
+
+/// Calcium volume grade cut-offs, mm^3: mild below the first, moderate
+/// up to the second, severe above (FINDINGS.md F21 "mild / moderate /
+/// severe (convention)": this project's convention, on the spread of
+/// thoracic aortic calcium volumes in population CT, where a few hundred
+/// mm^3 is common in the elderly; the phantom uses the same bounds).
+pub const AORTIC_CA_GRADE_MM3: [f64; 2] = [100.0, 500.0];
+
+/// Slices thicker than this make the calcium volume "limited", mm (the
+/// 3 mm of calcium scoring).
+pub const AORTIC_CA_MAX_SLICE_MM: f64 = 3.0;
+
+// ---------------------------------------------------------------------
 // Thoracic aortic size (F22)
 // ---------------------------------------------------------------------
 

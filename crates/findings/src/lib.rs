@@ -11,11 +11,13 @@
 //! - [`pericardium`]: `airad.pericardium`, pericardial effusion and haemopericardium (F18).
 //! - [`aorta_size`]: `airad.aorta_size`, thoracic aortic dilation and aneurysm (F22).
 //! - [`calcium`]: `airad.calcium`, coronary artery calcification (F19).
+//! - [`aortic_calcium`]: `airad.aortic_calcium`, aortic wall calcification (F21).
 //! - [`liver`]: `airad.liver`, hepatic steatosis from liver and spleen attenuation (F32).
 //! - [`bone_density`]: `airad.bone_density`, opportunistic vertebral bone density (F30).
 //! - [`vertebral_fracture`]: `airad.vertebral_fracture`, vertebral compression fractures by Genant (F29).
 
 pub mod aorta_size;
+pub mod aortic_calcium;
 pub mod bone_density;
 pub mod calcium;
 pub mod constants;
@@ -64,6 +66,7 @@ pub fn units() -> Vec<Arc<dyn Aisu>> {
         Arc::new(pericardium::Pericardium::default()),
         Arc::new(aorta_size::AortaSize::default()),
         Arc::new(calcium::Calcium::default()),
+        Arc::new(aortic_calcium::AorticCalcium::default()),
         Arc::new(liver::Liver::default()),
         Arc::new(bone_density::BoneDensity::default()),
         Arc::new(vertebral_fracture::VertebralFracture::default()),

@@ -268,7 +268,7 @@ pub fn find(
                 .map(|&i| f64::from(gap_s[i]))
                 .fold(f64::INFINITY, f64::min);
             let mean_hu = (voxels.iter().map(|&i| f64::from(hu_s[i])).sum::<f64>() / n) as f32;
-            let (fat_share, air_share) = shell_fat(&voxels, &g, hu_s);
+            let (fat_share, air_share) = shell_shares(&voxels, &g, hu_s, CAC_SHELL_MM);
             let verdict = if outside > CAC_OUTSIDE_SHARE {
                 Verdict::Outside
             } else if aorta_share > CAC_AORTA_SHARE {
@@ -309,13 +309,18 @@ pub fn find(
 }
 
 /// Shares of fat (< [`CAC_FAT_MAX_HU`]) and air (< [`CAC_AIR_MAX_HU`],
-/// lung) among the voxels within
-/// [`CAC_SHELL_MM`] of the component and not in it.
-fn shell_fat(voxels: &[usize], g: &Geometry, hu: &[i16]) -> (f64, f64) {
+/// lung) among the voxels within `shell_mm` of the component (voxel
+/// indices on grid `g`) and not in it.
+pub(crate) fn shell_shares(
+    voxels: &[usize],
+    g: &Geometry,
+    hu: &[i16],
+    shell_mm: f64,
+) -> (f64, f64) {
     let [nx, ny, nz] = g.dims;
     let plane = nx * ny;
     let s = g.spacing;
-    let r: [i64; 3] = std::array::from_fn(|a| (CAC_SHELL_MM / s[a]).floor() as i64);
+    let r: [i64; 3] = std::array::from_fn(|a| (shell_mm / s[a]).floor() as i64);
     let mut lo = [usize::MAX; 3];
     let mut hi = [0usize; 3];
     for &i in voxels {
@@ -334,7 +339,7 @@ fn shell_fat(voxels: &[usize], g: &Geometry, hu: &[i16]) -> (f64, f64) {
     for &i in voxels {
         inside[local([i % nx, (i / nx) % ny, i / plane])] = true;
     }
-    let r2 = CAC_SHELL_MM * CAC_SHELL_MM;
+    let r2 = shell_mm * shell_mm;
     for &i in voxels {
         let p = [i % nx, (i / nx) % ny, i / plane];
         for dz in -r[2]..=r[2] {

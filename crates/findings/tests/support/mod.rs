@@ -97,6 +97,27 @@ pub fn exam(slice_mm: f64, context: ExamContext) -> ExamInfo {
     }
 }
 
+/// Runs `units` on phantom `ph` (slice thickness from its parameters,
+/// context unknown) and prints each unit's status and the truth and
+/// found findings of `code`.
+#[allow(dead_code)]
+pub fn run_phantom(ph: &phantom::Phantom, units: &[&str], code: &str) -> FindingsDocument {
+    let p = ph.params();
+    let (doc, outcome) = run_units(&ph.ct, exam(p.slice_mm, aisu::ExamContext::Unknown), units);
+    for r in &outcome.reports {
+        println!(
+            "seed {}: {} {:?} {:.2} s {:?}",
+            p.seed, r.id, r.status, r.wall_s, r.reason
+        );
+    }
+    for (what, d) in [("truth", &ph.truth), ("found", &doc)] {
+        for f in d.findings.iter().filter(|f| f.code == code) {
+            println!("  {what} {}", describe(f));
+        }
+    }
+    doc
+}
+
 /// Distance between two LPS points, mm.
 pub fn distance(a: [f64; 3], b: [f64; 3]) -> f64 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()

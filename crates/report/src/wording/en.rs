@@ -5,7 +5,9 @@ use aisu::catalogue;
 use aisu::{Finding, Site};
 
 pub use super::phrases_en::En;
-use super::{Ctx, FractureAge, Template, first_measured, fracture_age, fracture_shape, measured};
+use super::{
+    Ctx, FractureAge, Template, first_measured, fracture_age, fracture_shape, measured, site_list,
+};
 use crate::assemble::GroupRole;
 
 /// The English table: one template per code.
@@ -30,7 +32,7 @@ pub const TEMPLATES: [(&str, Template); 39] = [
     ("F18", f18),
     ("F19", f19),
     ("F20", generic),
-    ("F21", generic),
+    ("F21", f21),
     ("F22", f22),
     ("F23", generic),
     ("F24", f24),
@@ -132,14 +134,7 @@ pub fn location(site: &Site) -> Option<String> {
         parts.push(v.clone());
     }
     if let Some(a) = &site.aortic_segment {
-        parts.push(match a.as_str() {
-            "root" => "aortic root".into(),
-            "ascending" => "ascending aorta".into(),
-            "arch" => "aortic arch".into(),
-            "descending" => "descending aorta".into(),
-            "hiatus" => "aorta at the hiatus".into(),
-            other => format!("{other} aorta"),
-        });
+        parts.push(aortic_segment(a));
     }
     if let Some(s) = &site.station {
         parts.push(format!("station {s}"));
@@ -425,6 +420,37 @@ fn f19(c: &Ctx<'_>) -> String {
     let mut used = vec!["agatston"];
     used.extend(VESSELS.iter().map(|(n, _)| *n));
     s.push_str(&others(c.f, &used));
+    s
+}
+
+/// An aortic segment's name.
+fn aortic_segment(name: &str) -> String {
+    match name {
+        "root" => "aortic root".into(),
+        "ascending" => "ascending aorta".into(),
+        "arch" => "aortic arch".into(),
+        "descending" => "descending aorta".into(),
+        "hiatus" => "aorta at the hiatus".into(),
+        other => format!("{other} aorta"),
+    }
+}
+
+fn f21(c: &Ctx<'_>) -> String {
+    let f = c.f;
+    let segments: Vec<String> = site_list(f, "segments")
+        .into_iter()
+        .map(aortic_segment)
+        .collect();
+    let mut s = "Aortic wall calcification".to_string();
+    match segments.as_slice() {
+        [] => s.push_str(" of the thoracic aorta"),
+        [one] => s.push_str(&format!(" of the {one}")),
+        [init @ .., last] => s.push_str(&format!(" of the {} and {last}", init.join(", "))),
+    }
+    if let Some(v) = measured(f, "calcium_volume", ML) {
+        s.push_str(&format!(", calcium volume {v}"));
+    }
+    s.push_str(&others(c.f, &["calcium_volume"]));
     s
 }
 

@@ -245,6 +245,18 @@ pub fn measurement_text(m: &aisu::Measurement, ml: &str) -> String {
 }
 
 /// Formats a measurement of a finding by name, if present.
+/// The strings of a list in a finding's `site.extra` (e.g. the aortic
+/// `segments` of F21), in order; empty when absent.
+pub fn site_list<'a>(f: &'a Finding, key: &str) -> Vec<&'a str> {
+    f.site
+        .extra
+        .get(key)
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|s| s.as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// The value of measurement `name` with its unit, when present.
 pub fn measured(f: &Finding, name: &str, ml: &str) -> Option<String> {
     f.measurements
         .iter()

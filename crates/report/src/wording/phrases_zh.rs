@@ -62,7 +62,7 @@ impl Wording for Zh {
             format!(
                 "{}：{}（{ctx}）",
                 grade_system(&g.system),
-                grade_value(&g.value)
+                grade_value(&g.system, &g.value)
             )
         })
     }
@@ -296,12 +296,23 @@ fn grade_system(system: &str) -> &str {
         "axial cardiothoracic ratio (FINDINGS.md F17)" => "轴位心胸比",
         "pericardial effusion size (FINDINGS.md F18)" => "心包积液分级（超声心动图标准）",
         "thoracic aortic diameter (FINDINGS.md F22)" => "胸主动脉径线",
+        "aortic wall calcification (FINDINGS.md F21, convention)" => "主动脉壁钙化分级（约定）",
         other => other,
     }
 }
 
-/// The Chinese word for a grade value the units write in English.
-fn grade_value(value: &str) -> &str {
+/// The Chinese word for a grade value the units write in English: a
+/// degree (轻度/中度/重度) for calcification, an amount (少量/中量/大量)
+/// for fluid.
+fn grade_value<'a>(system: &str, value: &'a str) -> &'a str {
+    if system.contains("calcification") {
+        return match value {
+            "mild" => "轻度",
+            "moderate" => "中度",
+            "severe" => "重度",
+            other => other,
+        };
+    }
     match value {
         "small" => "少量",
         "moderate" => "中量",

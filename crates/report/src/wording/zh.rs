@@ -6,7 +6,7 @@
 use aisu::{Finding, Site};
 
 pub use super::phrases_zh::Zh;
-use super::{Ctx, FractureAge, Template, fracture_age, fracture_shape, measured};
+use super::{Ctx, FractureAge, Template, fracture_age, fracture_shape, measured, site_list};
 use crate::assemble::GroupRole;
 use crate::study::parse_ymd;
 
@@ -32,7 +32,7 @@ pub const TEMPLATES: [(&str, Template); 39] = [
     ("F18", f18),
     ("F19", f19),
     ("F20", generic),
-    ("F21", generic),
+    ("F21", f21),
     ("F22", f22),
     ("F23", generic),
     ("F24", f24),
@@ -270,14 +270,7 @@ pub fn location(site: &Site) -> String {
         s.push_str(&vertebra(v));
     }
     if let Some(a) = &site.aortic_segment {
-        s.push_str(match a.as_str() {
-            "root" => "主动脉根部",
-            "ascending" => "升主动脉",
-            "arch" => "主动脉弓",
-            "descending" => "降主动脉",
-            "hiatus" => "膈肌裂孔水平主动脉",
-            _ => "主动脉",
-        });
+        s.push_str(aortic_segment(a));
     }
     if let Some(st) = &site.station {
         s.push_str(&format!("{st}区"));
@@ -493,6 +486,36 @@ fn f19(c: &Ctx<'_>) -> String {
     if let Some(m) = measurement_list(f, &used) {
         s.push_str(&format!("，{m}"));
     }
+    s
+}
+
+/// An aortic segment's name.
+fn aortic_segment(name: &str) -> &'static str {
+    match name {
+        "root" => "主动脉根部",
+        "ascending" => "升主动脉",
+        "arch" => "主动脉弓",
+        "descending" => "降主动脉",
+        "hiatus" => "膈肌裂孔水平主动脉",
+        _ => "主动脉",
+    }
+}
+
+fn f21(c: &Ctx<'_>) -> String {
+    let f = c.f;
+    let segments: Vec<&str> = site_list(f, "segments")
+        .into_iter()
+        .map(aortic_segment)
+        .collect();
+    let mut s = if segments.is_empty() {
+        "胸主动脉壁钙化".to_string()
+    } else {
+        format!("{}壁钙化", segments.join("、"))
+    };
+    if let Some(v) = measured(f, "calcium_volume", ML) {
+        s.push_str(&format!("，钙化体积约 {v}"));
+    }
+    s.push_str(&others(c.f, &["calcium_volume"]));
     s
 }
 
