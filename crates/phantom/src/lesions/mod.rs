@@ -285,10 +285,13 @@ pub fn draw_specs(seed: u64) -> Vec<LesionSpec> {
 /// The requests as placed: one request may stand for several lesions
 /// (bilateral emphysema is one per lung; a mass in atelectasis brings its
 /// effusion; coronary calcium with look-alikes brings mild aortic wall
-/// calcium, stated as F21), sharing values drawn from a stream of the
-/// request.
+/// calcium, stated as F21, unless F21 is requested too: one per exam),
+/// sharing values drawn from a stream of the request.
 fn expand(seed: u64, specs: &[LesionSpec]) -> Vec<LesionSpec> {
     let mut out = Vec::with_capacity(specs.len());
+    let asked_aortic = specs
+        .iter()
+        .any(|s| matches!(s, LesionSpec::AorticCalcium(_)));
     for (i, s) in specs.iter().enumerate() {
         let r = &mut rng::stream_indexed(seed, "lesion-expand", i as u64);
         match s {
@@ -308,7 +311,8 @@ fn expand(seed: u64, specs: &[LesionSpec]) -> Vec<LesionSpec> {
                         ..c.clone()
                     },
                 ));
-                if look {
+                // One F21 per exam: a requested one stands for it.
+                if look && !asked_aortic {
                     out.push(LesionSpec::AorticCalcium(
                         aortic_calcium::AorticCalciumSpec {
                             grade: Some(aortic_calcium::AorticCalciumGrade::Mild),
