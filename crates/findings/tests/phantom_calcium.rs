@@ -36,6 +36,7 @@ fn diagnose(
     )>,
     outcome: &RunOutcome,
     truth: Option<&Finding>,
+    lookalikes: &[&Finding],
 ) {
     let g = *ct.geometry();
     // Test-side only: the label and the densest voxel within 2 mm of a point.
@@ -93,35 +94,29 @@ fn diagnose(
     );
     // Truth items: plaques and look-alike centres.
     let mut items: Vec<(String, [f64; 3])> = Vec::new();
-    if let Some(t) = truth {
-        if let Some(ps) = t.extra.get("plaques").and_then(|v| v.as_array()) {
-            for p in ps {
-                let c: Vec<f64> = serde_json::from_value(p["centre_lps_mm"].clone()).unwrap();
-                let name = format!("{} {}HU", p["vessel"].as_str().unwrap(), p["hu"]);
-                let l = frame.local([c[0], c[1], c[2]]);
-                println!(
-                    "  truth plaque {name} at [{:.0}, {:.0}, {:.0}] frame [{:.2}, {:.2}, {:.2}] {}",
-                    c[0],
-                    c[1],
-                    c[2],
-                    l[0],
-                    l[1],
-                    l[2],
-                    look([c[0], c[1], c[2]])
-                );
-                items.push((name, [c[0], c[1], c[2]]));
-            }
+    if let Some(t) = truth
+        && let Some(ps) = t.extra.get("plaques").and_then(|v| v.as_array())
+    {
+        for p in ps {
+            let c: Vec<f64> = serde_json::from_value(p["centre_lps_mm"].clone()).unwrap();
+            let name = format!("{} {}HU", p["vessel"].as_str().unwrap(), p["hu"]);
+            let l = frame.local([c[0], c[1], c[2]]);
+            println!(
+                "  truth plaque {name} at [{:.0}, {:.0}, {:.0}] frame [{:.2}, {:.2}, {:.2}] {}",
+                c[0],
+                c[1],
+                c[2],
+                l[0],
+                l[1],
+                l[2],
+                look([c[0], c[1], c[2]])
+            );
+            items.push((name, [c[0], c[1], c[2]]));
         }
-        if let Some(ls) = t.extra.get("lookalikes").and_then(|v| v.as_array()) {
-            for l in ls {
-                let kind = l["kind"].as_str().unwrap().to_string();
-                let cs: Vec<Vec<f64>> =
-                    serde_json::from_value(l["centres_lps_mm"].clone()).unwrap();
-                for c in cs {
-                    items.push((kind.clone(), [c[0], c[1], c[2]]));
-                }
-            }
-        }
+    }
+    // Look-alikes (aortic wall F21, mitral annulus F39): their centroids.
+    for l in lookalikes {
+        items.push((format!("look-alike {}", l.code), l.centroid_lps_mm));
     }
     for c in &r.components {
         if matches!(
@@ -241,7 +236,19 @@ fn case(
         }
     }
     if verbose {
-        diagnose(&ph.ct, Some((&ph.labels, &ph.legend)), &outcome, truth);
+        let lookalikes: Vec<&Finding> = ph
+            .truth
+            .findings
+            .iter()
+            .filter(|f| f.code == "F21" || f.code == "F39")
+            .collect();
+        diagnose(
+            &ph.ct,
+            Some((&ph.labels, &ph.legend)),
+            &outcome,
+            truth,
+            &lookalikes,
+        );
     }
     let cat = |f: &Finding| f.category.as_ref().map(|c| c.value.clone());
     Some((
@@ -425,7 +432,7 @@ fn real(case: &str) {
         t0.elapsed().as_secs_f64()
     );
     if std::env::var("CAC_DIAGNOSE").is_ok() {
-        diagnose(&image.volume, None, &outcome, None);
+        diagnose(&image.volume, None, &outcome, None, &[]);
     }
     match f19(&doc) {
         Some(f) => {

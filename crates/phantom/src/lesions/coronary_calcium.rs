@@ -1,14 +1,12 @@
 //! F19 coronary artery calcification: calcified plaques on the coronary
 //! courses of the heart model (LM, LAD, LCx, RCA), each an eccentric
 //! ellipsoid in the vessel wall, elongated along the vessel, with its own
-//! density; plus, optionally, calcium that is *not* coronary nearby:
-//! mitral annular calcification (a lumpy arc of beads at the posterior
-//! mitral annulus), which keeps the heart's label: it belongs to F39,
-//! which this lesion does not state; the finding lists it under
-//! `extra.lookalikes` so that a scorer can tell a detector's false
-//! positive on it from a miss. Intimal calcification of the aortic wall,
-//! the other look-alike, comes as an F21 lesion of its own (see
-//! [`super::aortic_calcium`]; [`super::expand`] adds it).
+//! density. Calcium that is *not* coronary nearby, the look-alikes a
+//! detector must not count (intimal calcification of the aortic wall,
+//! mitral annular calcification), comes as lesions of their own, stated
+//! as F21 and F39 (see [`super::aortic_calcium`],
+//! [`super::mitral_annular_calcium`]; [`super::expand`] adds them when
+//! the request asks for look-alikes).
 //!
 //! Ground truth is computed on the generator's own model, never from the
 //! image: the Agatston score of an ideal (noise- and blur-free) 3 mm
@@ -28,7 +26,7 @@ use crate::PhantomError;
 use crate::anatomy::PhantomModel;
 use crate::anatomy::prims::Ellipsoid;
 use crate::geom::{Aabb, V3, add, add_scaled, cross, dist, dot, lerp, lerp3, normalize, sub};
-use crate::labels::{self, Label};
+use crate::labels::Label;
 use crate::lesions::{FindingContext, Lesion};
 use crate::render::canvas::Canvas;
 use crate::rng::{self, PhantomRng};
@@ -56,8 +54,6 @@ const ECCENTRICITY: [f64; 2] = [0.55, 0.95];
 /// (CAC > 0 in older adults: roughly half below 100, a fifth above 300;
 /// MESA, McClelland et al., Circulation 2006).
 const SEVERITY_WEIGHTS: [f64; 3] = [0.45, 0.35, 0.2];
-/// Along-arc semi-axis of a MAC bead, mm.
-const MAC_BEAD_LONG_MM: [f64; 2] = [1.4, 2.4];
 /// Agatston threshold, HU (FINDINGS.md F19).
 pub const AGATSTON_HU: f64 = 130.0;
 /// Smallest lesion area counted, mm^2 (FINDINGS.md F19).
@@ -79,16 +75,6 @@ const MAX_SLICE_MM: f64 = 3.0;
 /// when the spec leaves it open (convention: common in the same older
 /// patients who have coronary calcium).
 pub(crate) const LOOKALIKE_CHANCE: f64 = 0.6;
-/// Mitral annular ring radius, mm (annulus diameter ~26-34 mm in adults:
-/// Ormiston et al., Circulation 1981).
-const MAC_RING_RADIUS: [f64; 2] = [12.0, 16.0];
-/// Arc of the annulus calcified, radians (MAC starts at the posterior
-/// annulus and extends round it: ~90-220 degrees).
-const MAC_ARC_RAD: [f64; 2] = [1.6, 3.8];
-/// Bead semi-axes of MAC, mm (bars 2-5 mm thick on CT).
-const MAC_BEAD_MM: [f64; 2] = [1.1, 2.4];
-/// MAC density, HU (dense calcification).
-const MAC_HU: [f64; 2] = [350.0, 1000.0];
 
 /// Amount of coronary calcium.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,8 +124,9 @@ pub struct CoronaryCalciumSpec {
     /// Vessels that may carry plaques ("LM", "LAD", "LCx", "RCA").
     #[serde(default)]
     pub vessels: Option<Vec<String>>,
-    /// Whether to add non-coronary look-alike calcium nearby (the mitral
-    /// annulus here; a phantom request also brings aortic wall calcium).
+    /// Whether a phantom request brings non-coronary look-alike calcium
+    /// nearby: aortic wall (F21) and mitral annular (F39) calcification,
+    /// each a lesion of its own (drawn when missing).
     #[serde(default)]
     pub lookalikes: Option<bool>,
 }
@@ -161,23 +148,6 @@ pub struct Plaque {
     pub lumen_radius: f64,
 }
 
-/// Non-coronary calcium painted as a look-alike.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Lookalike {
-    /// "mitral_annular_calcification".
-    pub kind: String,
-    /// The code it would belong to ("F39", "F21").
-    pub code: String,
-    /// Beads or plaques.
-    pub bodies: Vec<Ellipsoid>,
-    /// Density, HU.
-    pub hu: f64,
-    /// Label of the host structure it is painted into (kept).
-    pub host: Label,
-    /// Moves with the heart (motion artefact).
-    pub cardiac: bool,
-}
-
 /// Inserted coronary calcium with its ground truth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoronaryCalcium {
@@ -185,8 +155,6 @@ pub struct CoronaryCalcium {
     pub severity: CacSeverity,
     /// The plaques.
     pub plaques: Vec<Plaque>,
-    /// Look-alike calcium (not part of the finding).
-    pub lookalikes: Vec<Lookalike>,
     /// Agatston score per vessel (LM, LAD, LCx, RCA).
     pub agatston_by_vessel: [f64; 4],
     /// Calcium volume (union of the plaques), mm^3.
@@ -320,26 +288,13 @@ impl CoronaryCalcium {
                 "no coronary plaque fits in the scanned range".into(),
             ));
         }
-        let want_look = spec
-            .lookalikes
-            .unwrap_or_else(|| rng::chance(r, LOOKALIKE_CHANCE));
-        let mut lookalikes = Vec::new();
-        if want_look && let Some(m) = mitral_annulus(model, &plaques, r) {
-            lookalikes.push(m);
-        }
         let mut bbox = Aabb::EMPTY;
         for p in &plaques {
             bbox = bbox.union(&p.body.bbox());
         }
-        for l in &lookalikes {
-            for e in &l.bodies {
-                bbox = bbox.union(&e.bbox());
-            }
-        }
         let mut cac = CoronaryCalcium {
             severity,
             plaques,
-            lookalikes,
             agatston_by_vessel: [0.0; 4],
             volume_mm3: 0.0,
             mean_hu: 0.0,
@@ -375,87 +330,6 @@ impl CoronaryCalcium {
             3
         }
     }
-}
-
-/// Mitral annular calcification: beads along an arc of the annulus
-/// between the left atrium and ventricle, kept inside the heart and clear
-/// of the coronaries and plaques.
-fn mitral_annulus(
-    model: &PhantomModel,
-    plaques: &[Plaque],
-    r: &mut PhantomRng,
-) -> Option<Lookalike> {
-    let h = &model.heart;
-    let (lv, la) = (h.chambers[0], h.chambers[3]);
-    // The annulus plane: where the LA and LV ellipsoids meet on the line
-    // between their centres.
-    let g = |t: f64| {
-        let p = lerp3(la.c, lv.c, t);
-        la.sdf(p) - lv.sdf(p)
-    };
-    let (mut t0, mut t1) = (0.0, 1.0);
-    if g(t0) > 0.0 || g(t1) < 0.0 {
-        return None;
-    }
-    for _ in 0..40 {
-        let m = 0.5 * (t0 + t1);
-        if g(m) < 0.0 {
-            t0 = m;
-        } else {
-            t1 = m;
-        }
-    }
-    let centre = lerp3(la.c, lv.c, 0.5 * (t0 + t1));
-    let n = normalize(sub(lv.c, la.c));
-    let post = [0.0, 1.0, 0.0];
-    let e1 = normalize(sub(post, crate::geom::scale(n, dot(post, n))));
-    let e2 = cross(n, e1);
-    let arc = rng::uniform(r, MAC_ARC_RAD[0], MAC_ARC_RAD[1]);
-    let phase = rng::jitter(r, 0.4);
-    let hu = rng::uniform(r, MAC_HU[0], MAC_HU[1]).round();
-    let mut radius = rng::uniform(r, MAC_RING_RADIUS[0], MAC_RING_RADIUS[1]);
-    let [w_lo, w_hi] = model.scan_w;
-    for _ in 0..4 {
-        let count = ((arc * radius) / 1.6).ceil().max(3.0) as usize;
-        let mut beads = Vec::new();
-        for i in 0..count {
-            let phi = phase - 0.5 * arc + arc * i as f64 / (count - 1) as f64;
-            let radial = add(
-                crate::geom::scale(e1, phi.cos()),
-                crate::geom::scale(e2, phi.sin()),
-            );
-            let p = add_scaled(centre, radial, radius);
-            let tangent = normalize(add(
-                crate::geom::scale(e1, -phi.sin()),
-                crate::geom::scale(e2, phi.cos()),
-            ));
-            let semi = [
-                rng::uniform(r, MAC_BEAD_LONG_MM[0], MAC_BEAD_LONG_MM[1]),
-                rng::uniform(r, MAC_BEAD_MM[0], MAC_BEAD_MM[1]),
-                rng::uniform(r, MAC_BEAD_MM[0], MAC_BEAD_MM[1]),
-            ];
-            let reach = semi[0].max(semi[1]).max(semi[2]);
-            let inside = h.sdf(p) < -(reach + 1.0);
-            let clear_cor = h.coronaries.iter().all(|c| c.tube.sdf(p) > reach + 2.0);
-            let clear_pl = plaques.iter().all(|q| q.body.sdf(p) > reach + 2.0);
-            let in_scan = p[2] - reach > w_lo + 1.0 && p[2] + reach < w_hi - 1.0;
-            if inside && clear_cor && clear_pl && in_scan {
-                beads.push(Ellipsoid::oriented(p, tangent, radial, semi));
-            }
-        }
-        if beads.len() >= 3 {
-            return Some(Lookalike {
-                kind: "mitral_annular_calcification".into(),
-                code: "F39".into(),
-                bodies: beads,
-                hu,
-                host: labels::HEART,
-                cardiac: true,
-            });
-        }
-        radius *= 0.85;
-    }
-    None
 }
 
 /// Agatston ground truth of a set of plaques.
@@ -786,12 +660,6 @@ impl Lesion for CoronaryCalcium {
         for p in &self.plaques {
             paint_calcium(c, &p.body, p.hu as f32, shift, Some(label));
         }
-        for l in &self.lookalikes {
-            let s = if l.cardiac { shift } else { [0.0; 3] };
-            for e in &l.bodies {
-                paint_calcium(c, e, l.hu as f32, s, Some(l.host));
-            }
-        }
     }
 
     fn finding(&self, ctx: &FindingContext) -> aisu::Finding {
@@ -864,27 +732,6 @@ impl Lesion for CoronaryCalcium {
                     .collect::<Vec<_>>()
             ),
         );
-        f.extra.insert(
-            "lookalikes".into(),
-            serde_json::json!(
-                self.lookalikes
-                    .iter()
-                    .map(|l| {
-                        let vol: f64 = l.bodies.iter().map(|e| e.volume()).sum();
-                        let centres: Vec<V3> =
-                            l.bodies.iter().map(|e| ctx.model.to_lps(e.c)).collect();
-                        serde_json::json!({
-                            "kind": l.kind,
-                            "code": l.code,
-                            "labelled": false,
-                            "centres_lps_mm": centres,
-                            "approx_volume_mm3": (vol * 10.0).round() / 10.0,
-                            "hu": l.hu,
-                        })
-                    })
-                    .collect::<Vec<_>>()
-            ),
-        );
         if ctx.slice_mm > MAX_SLICE_MM {
             f.extra.insert(
                 "limited".into(),
@@ -899,15 +746,14 @@ impl Lesion for CoronaryCalcium {
 
     fn describe(&self) -> String {
         format!(
-            "F19 {:?} coronary calcium: {} plaques, Agatston {:.0} (LM {:.0}, LAD {:.0}, LCx {:.0}, RCA {:.0}), {} look-alike(s)",
+            "F19 {:?} coronary calcium: {} plaques, Agatston {:.0} (LM {:.0}, LAD {:.0}, LCx {:.0}, RCA {:.0})",
             self.severity,
             self.plaques.len(),
             self.agatston(),
             self.agatston_by_vessel[0],
             self.agatston_by_vessel[1],
             self.agatston_by_vessel[2],
-            self.agatston_by_vessel[3],
-            self.lookalikes.len()
+            self.agatston_by_vessel[3]
         )
     }
 }

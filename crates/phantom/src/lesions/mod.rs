@@ -23,6 +23,7 @@ pub mod coronary_calcium;
 pub mod effusion;
 pub mod emphysema;
 pub mod mass;
+pub mod mitral_annular_calcium;
 pub mod nodule;
 pub mod pericardial_effusion;
 pub mod pleura;
@@ -150,6 +151,8 @@ pub enum LesionSpec {
     AorticDilation(aortic_dilation::AorticDilationSpec),
     /// F21 aortic wall calcification.
     AorticCalcium(aortic_calcium::AorticCalciumSpec),
+    /// F39 mitral annular calcification.
+    MitralAnnularCalcium(mitral_annular_calcium::MitralAnnularCalciumSpec),
     /// F19 coronary artery calcification (with optional look-alikes).
     CoronaryCalcium(coronary_calcium::CoronaryCalciumSpec),
     /// F28 rib fracture (displaced, undisplaced or healed).
@@ -193,6 +196,9 @@ impl LesionSpec {
             LesionSpec::AorticCalcium(s) => {
                 Ok(Box::new(aortic_calcium::AorticCalcium::place(s, model, r)?))
             }
+            LesionSpec::MitralAnnularCalcium(s) => Ok(Box::new(
+                mitral_annular_calcium::MitralAnnularCalcium::place(s, model, r)?,
+            )),
             LesionSpec::RibFracture(s) => {
                 Ok(Box::new(rib_fracture::RibFracture::place(s, model, r)?))
             }
@@ -257,6 +263,9 @@ pub const SUPPORTED: &[(&str, MakeSpec)] = &[
     ("F32", || {
         LesionSpec::HepaticSteatosis(steatosis::HepaticSteatosisSpec::default())
     }),
+    ("F39", || {
+        LesionSpec::MitralAnnularCalcium(mitral_annular_calcium::MitralAnnularCalciumSpec::default())
+    }),
 ];
 
 /// The lesion request for finding `code` with drawn parameters, or
@@ -285,13 +294,17 @@ pub fn draw_specs(seed: u64) -> Vec<LesionSpec> {
 /// The requests as placed: one request may stand for several lesions
 /// (bilateral emphysema is one per lung; a mass in atelectasis brings its
 /// effusion; coronary calcium with look-alikes brings mild aortic wall
-/// calcium, stated as F21, unless F21 is requested too: one per exam),
+/// and mitral annular calcium, stated as F21 and F39, each unless
+/// requested too: one per exam),
 /// sharing values drawn from a stream of the request.
 fn expand(seed: u64, specs: &[LesionSpec]) -> Vec<LesionSpec> {
     let mut out = Vec::with_capacity(specs.len());
     let asked_aortic = specs
         .iter()
         .any(|s| matches!(s, LesionSpec::AorticCalcium(_)));
+    let asked_mitral = specs
+        .iter()
+        .any(|s| matches!(s, LesionSpec::MitralAnnularCalcium(_)));
     for (i, s) in specs.iter().enumerate() {
         let r = &mut rng::stream_indexed(seed, "lesion-expand", i as u64);
         match s {
@@ -311,12 +324,18 @@ fn expand(seed: u64, specs: &[LesionSpec]) -> Vec<LesionSpec> {
                         ..c.clone()
                     },
                 ));
-                // One F21 per exam: a requested one stands for it.
+                // One F21 and one F39 per exam: a requested one stands for
+                // each.
                 if look && !asked_aortic {
                     out.push(LesionSpec::AorticCalcium(
                         aortic_calcium::AorticCalciumSpec {
                             grade: Some(aortic_calcium::AorticCalciumGrade::Mild),
                         },
+                    ));
+                }
+                if look && !asked_mitral {
+                    out.push(LesionSpec::MitralAnnularCalcium(
+                        mitral_annular_calcium::MitralAnnularCalciumSpec::default(),
                     ));
                 }
             }

@@ -113,3 +113,17 @@ pub fn band_median(ct: &Volume<i16>, lo: i16, hi: i16) -> f64 {
         .collect();
     percentile(&mut v, 50.0)
 }
+
+/// Voxels of `label` in a phantom and how many of them read `hu` or more.
+pub fn label_dense(ph: &phantom::Phantom, label: u16, hu: i16) -> (usize, usize) {
+    let (mut n, mut dense) = (0usize, 0usize);
+    for (l, h) in ph.labels.as_slice().iter().zip(ph.ct.as_slice()) {
+        if *l == label {
+            n += 1;
+            if *h >= hu {
+                dense += 1;
+            }
+        }
+    }
+    (n, dense)
+}
