@@ -1,5 +1,7 @@
 //! `airad.calcium`: coronary artery calcification (FINDINGS.md F19),
-//! scored by the Agatston method on non-gated chest CT.
+//! scored by the Agatston method on non-gated chest CT, and mitral
+//! annular calcification (F39) among the calcium it does not count as
+//! coronary ([`mitral`]).
 //!
 //! Method (CPU only):
 //! 1. [`detect`]: the search region is the pericardial sac and the heart
@@ -73,6 +75,7 @@
 
 pub mod agatston;
 pub mod detect;
+pub mod mitral;
 
 use aisu::{
     Aisu, AisuError, Category, Context, ExamMeasurement, FindingDraft, Manifest, Mask, Measurement,
@@ -84,7 +87,7 @@ use crate::constants::{CAC_DRS_BOUNDS, CAC_MAX_SLICE_MM};
 use detect::{HeartFrame, VESSELS, Verdict};
 
 /// Codes this unit emits.
-pub const CODES: [&str; 1] = ["F19"];
+pub const CODES: [&str; 2] = ["F19", "F39"];
 
 /// The coronary calcium unit.
 pub struct Calcium {
@@ -97,7 +100,8 @@ impl Default for Calcium {
             manifest: Manifest::new(
                 "airad.calcium",
                 env!("CARGO_PKG_VERSION"),
-                "Coronary artery calcification: estimated Agatston score per vessel, CAC-DRS",
+                "Coronary artery calcification (estimated Agatston score per vessel, CAC-DRS) \
+                 and mitral annular calcification",
             )
             .optional(&[
                 "mask:heart",
@@ -134,6 +138,9 @@ pub struct Analysis {
     /// Every component (for diagnostics): centroid, peak, depth, fat
     /// share, aorta share, verdict, vessel.
     pub components: Vec<detect::Component>,
+    /// Mitral annular calcification: its voxels, volume (mm^3) and the
+    /// measurement of [`mitral::find`].
+    pub mac: Option<(Mask, f64, mitral::Mac)>,
 }
 
 /// CAC-DRS Agatston category 0-3 of a total.
@@ -190,6 +197,25 @@ pub fn analyse(
     }
     let score = agatston::score(&scene.hu, &owner, scene.bbox.lo[2]);
     let full = *ct.geometry();
+    let [cx, cy, _] = g.dims;
+    let mac = mitral::find(&scene.components, &frame, scene.hu.as_slice(), |i| {
+        g.index_to_lps([
+            (i % cx) as f64,
+            ((i / cx) % cy) as f64,
+            (i / (cx * cy)) as f64,
+        ])
+    })
+    .map(|m| {
+        let mut bits = vec![false; g.len()];
+        for &i in &m.voxels {
+            bits[i] = true;
+        }
+        let volume = m.voxels.len() as f64 * g.voxel_volume_mm3();
+        Mask::from_crop(full, scene.bbox.lo, g.dims, bits)
+            .map(|mask| (mask, volume, m))
+            .map_err(AisuError::Failed)
+    })
+    .transpose()?;
     let dims = g.dims;
     let bits: Vec<bool> = owner.iter().map(|o| *o > 0).collect();
     let mask = if n_voxels > 0 {
@@ -207,7 +233,59 @@ pub fn analyse(
         noise_hu: scene.noise_hu,
         counts,
         components: scene.components,
+        mac,
     }))
+}
+
+/// The F39 finding of the mitral annular calcium found.
+fn mac_finding(
+    mask: &Mask,
+    volume_mm3: f64,
+    mac: &mitral::Mac,
+    context: aisu::ExamContext,
+    thick: bool,
+    slice_mm: f64,
+) -> FindingDraft {
+    let mut d = FindingDraft::new("F39", mask.clone());
+    d.site = Site {
+        structure: Some("mitral annulus".into()),
+        ..Default::default()
+    };
+    let mut m = Measurement::new("calcium_volume", (volume_mm3 * 10.0).round() / 10.0, "mm3");
+    m.method = Some("voxels at each lesion's half maximum over soft tissue".into());
+    d.measurements.push(m);
+    d.category = Some(Category {
+        system: "mitral annular calcification (FINDINGS.md F39)".into(),
+        value: if mac.extensive() {
+            "extensive".into()
+        } else {
+            "present".into()
+        },
+        context,
+    });
+    d.morphology = vec!["calcified".into()];
+    d.urgency = Urgency::Incidental;
+    d.confidence = if mac.arc_deg.is_some() { 0.8 } else { 0.6 };
+    match mac.arc_deg {
+        Some(a) => {
+            d.extra.insert("arc_deg".into(), json!(a.round()));
+        }
+        None => {
+            d.extra.insert(
+                "limited".into(),
+                json!("the calcium does not lie on a ring of the annulus' size: its arc is not measured"),
+            );
+        }
+    }
+    if thick {
+        d.extra.insert(
+            "slice_note".into(),
+            json!(format!(
+                "slice thickness {slice_mm:.1} mm: small calcium is averaged below 130 HU"
+            )),
+        );
+    }
+    d
 }
 
 impl Aisu for Calcium {
@@ -221,17 +299,33 @@ impl Aisu for Calcium {
         let slice_mm = crate::slice_thickness_mm(exam, ct).max(ct.spacing()[2]);
         let heart = ctx.mask_opt("mask:heart")?;
         let Some(heart) = heart.filter(|h| !h.is_empty()) else {
-            return ctx.not_assessed("F19", "no heart was found in the field of view");
+            for code in CODES {
+                ctx.not_assessed(code, "no heart was found in the field of view")?;
+            }
+            return Ok(());
         };
         let sac = ctx.mask_opt("mask:pericardium")?;
         let fat = ctx.mask_opt("mask:epicardial_fat")?;
         let aorta = ctx.mask_opt("mask:aorta")?;
         ctx.check_cancelled()?;
         let Some(r) = analyse(ct, &heart, sac.as_deref(), fat.as_deref(), aorta.as_deref())? else {
-            return ctx.not_assessed("F19", "no heart was found in the field of view");
+            for code in CODES {
+                ctx.not_assessed(code, "no heart was found in the field of view")?;
+            }
+            return Ok(());
         };
         let thick = slice_mm > CAC_MAX_SLICE_MM + 1e-6;
         let round1 = |x: f64| (x * 10.0).round() / 10.0;
+        if let Some((mask, volume, mac)) = &r.mac {
+            ctx.emit(mac_finding(
+                mask,
+                *volume,
+                mac,
+                exam.context,
+                thick,
+                slice_mm,
+            ))?;
+        }
         let by_vessel = r.by_vessel.map(round1);
         let total = round1(by_vessel.iter().sum());
         tracing::debug!(

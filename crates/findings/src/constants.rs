@@ -126,6 +126,39 @@ pub const HAEMOPERICARDIUM_HU: f64 = 30.0;
 pub const PERICARDIAL_FAT_HU: f32 = -100.0;
 
 // ---------------------------------------------------------------------
+// Mitral annular calcification (F39)
+// ---------------------------------------------------------------------
+
+/// MAC lies in the left heart: heart-frame x (half extents of the heart
+/// mask's box from its centroid, towards the patient's left) above this
+/// (the annulus sits near the heart's middle in x; tuned).
+pub const MAC_MIN_LEFT: f64 = -0.25;
+
+/// ...and posterior: heart-frame y above this (the left atrioventricular
+/// junction lies behind the heart's centre; tuned).
+pub const MAC_MIN_POSTERIOR: f64 = -0.2;
+
+/// MAC is clear of the aorta mask by this much, mm: calcium in the aortic
+/// root is the aortic valve's (F20); the anterior annulus itself meets
+/// the root (aorto-mitral continuity: a phantom's MAC came within 5 mm).
+pub const MAC_AORTA_CLEAR_MM: f64 = 2.0;
+
+/// A MAC component's peak reaches at least this, HU (dense calcium; noise
+/// in the blood does not).
+pub const MAC_MIN_PEAK_HU: f32 = 200.0;
+
+/// Radius of the ring MAC is measured on, mm (the mitral annulus is
+/// 26-34 mm across in adults: Ormiston et al., Circulation 1981; wide
+/// bounds for dilated hearts and the fit's error).
+pub const MAC_RING_RADIUS_MM: [f64; 2] = [8.0, 24.0];
+
+/// MAC is extensive from this calcified arc of the annulus, degrees
+/// (half its circumference: FINDINGS.md F39 "present / extensive", the
+/// usual semi-quantitative reading of MAC severity by circumferential
+/// extent).
+pub const MAC_EXTENSIVE_ARC_DEG: f64 = 180.0;
+
+// ---------------------------------------------------------------------
 // Aortic wall calcification (F21)
 // ---------------------------------------------------------------------
 

@@ -90,25 +90,7 @@ fn normal_aortas_have_no_wall_calcium() {
     }
 }
 
-fn real(case: &str) {
-    let Some((doc, _)) = support::run_real(case, &UNITS) else {
-        return;
-    };
-    match f21(&doc) {
-        Some(f) => {
-            let v = f.measurement("calcium_volume").unwrap();
-            println!("{case}: {}", support::describe(f));
-            assert!(
-                (1.0..5000.0).contains(&v),
-                "{case}: implausible calcium volume {v} mm3"
-            );
-        }
-        None => println!("{case}: no aortic wall calcium"),
-    }
-}
-
 #[test]
 fn real_scans_are_plausible() {
-    real("A0001");
-    real("A0002");
+    support::real_scans_plausible(&UNITS, "F21", "calcium_volume", 1.0..5000.0);
 }

@@ -151,3 +151,31 @@ pub fn describe(f: &Finding) -> String {
         f.assessable
     )
 }
+
+/// Runs `units` on the real scans A0001 and A0002 (skipped with a note
+/// when absent) and checks that a `code` finding, when reported, has a
+/// `measurement` in `range`.
+#[allow(dead_code)]
+pub fn real_scans_plausible(
+    units: &[&str],
+    code: &str,
+    measurement: &str,
+    range: std::ops::Range<f64>,
+) {
+    for case in ["A0001", "A0002"] {
+        let Some((doc, _)) = run_real(case, units) else {
+            continue;
+        };
+        match doc.findings.iter().find(|f| f.code == code) {
+            Some(f) => {
+                let v = f.measurement(measurement).unwrap();
+                println!("{case}: {} {measurement} {v}", describe(f));
+                assert!(
+                    range.contains(&v),
+                    "{case}: implausible {code} {measurement} {v}"
+                );
+            }
+            None => println!("{case}: no {code}"),
+        }
+    }
+}

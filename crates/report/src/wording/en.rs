@@ -50,7 +50,7 @@ pub const TEMPLATES: [(&str, Template); 39] = [
     ("F36", f36),
     ("F37", generic),
     ("F38", generic),
-    ("F39", generic),
+    ("F39", f39),
 ];
 
 const ML: &str = "mL";
@@ -446,6 +446,19 @@ fn f21(c: &Ctx<'_>) -> String {
         [] => s.push_str(" of the thoracic aorta"),
         [one] => s.push_str(&format!(" of the {one}")),
         [init @ .., last] => s.push_str(&format!(" of the {} and {last}", init.join(", "))),
+    }
+    if let Some(v) = measured(f, "calcium_volume", ML) {
+        s.push_str(&format!(", calcium volume {v}"));
+    }
+    s.push_str(&others(c.f, &["calcium_volume"]));
+    s
+}
+
+fn f39(c: &Ctx<'_>) -> String {
+    let f = c.f;
+    let mut s = "Mitral annular calcification".to_string();
+    if let Some(a) = f.extra.get("arc_deg").and_then(|v| v.as_f64()) {
+        s.push_str(&format!(" over about {a:.0} degrees of the annulus"));
     }
     if let Some(v) = measured(f, "calcium_volume", ML) {
         s.push_str(&format!(", calcium volume {v}"));

@@ -297,6 +297,7 @@ fn grade_system(system: &str) -> &str {
         "pericardial effusion size (FINDINGS.md F18)" => "心包积液分级（超声心动图标准）",
         "thoracic aortic diameter (FINDINGS.md F22)" => "胸主动脉径线",
         "aortic wall calcification (FINDINGS.md F21, convention)" => "主动脉壁钙化分级（约定）",
+        "mitral annular calcification (FINDINGS.md F39)" => "二尖瓣环钙化范围",
         other => other,
     }
 }
@@ -310,6 +311,8 @@ fn grade_value<'a>(system: &str, value: &'a str) -> &'a str {
             "mild" => "轻度",
             "moderate" => "中度",
             "severe" => "重度",
+            "present" => "存在",
+            "extensive" => "广泛（≥ 半周）",
             other => other,
         };
     }

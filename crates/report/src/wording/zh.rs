@@ -50,7 +50,7 @@ pub const TEMPLATES: [(&str, Template); 39] = [
     ("F36", f36),
     ("F37", generic),
     ("F38", generic),
-    ("F39", generic),
+    ("F39", f39),
 ];
 
 const ML: &str = "ml";
@@ -512,6 +512,19 @@ fn f21(c: &Ctx<'_>) -> String {
     } else {
         format!("{}壁钙化", segments.join("、"))
     };
+    if let Some(v) = measured(f, "calcium_volume", ML) {
+        s.push_str(&format!("，钙化体积约 {v}"));
+    }
+    s.push_str(&others(c.f, &["calcium_volume"]));
+    s
+}
+
+fn f39(c: &Ctx<'_>) -> String {
+    let f = c.f;
+    let mut s = "二尖瓣环钙化".to_string();
+    if let Some(a) = f.extra.get("arc_deg").and_then(|v| v.as_f64()) {
+        s.push_str(&format!("，累及瓣环约 {a:.0}°"));
+    }
     if let Some(v) = measured(f, "calcium_volume", ML) {
         s.push_str(&format!("，钙化体积约 {v}"));
     }
