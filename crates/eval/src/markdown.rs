@@ -342,8 +342,16 @@ pub fn markdown(report: &EvalReport, command: &str) -> String {
                 }
                 _ => {}
             }
-            for (id, code, title, z, summary) in &r.findings {
-                let _ = writeln!(s, "- {id} {code} {title}, key slice {z}: {summary}");
+            let link = report.figures_link.as_deref().unwrap_or(".");
+            for f in &r.findings {
+                let _ = writeln!(
+                    s,
+                    "- {} {} {}, key slice {}: {}",
+                    f.id, f.code, f.title, f.key_slice, f.summary
+                );
+                if let Some(img) = &f.key_image {
+                    let _ = writeln!(s, "\n  ![{} {}]({link}/{img})\n", f.id, f.code);
+                }
             }
             for (unit, why) in &r.unit_problems {
                 let _ = writeln!(s, "- unit {unit} did not finish: {why}");
@@ -358,7 +366,6 @@ pub fn markdown(report: &EvalReport, command: &str) -> String {
             }
             if !r.figures.is_empty() {
                 s.push('\n');
-                let link = report.figures_link.as_deref().unwrap_or(".");
                 for f in &r.figures {
                     let _ = write!(s, "![{f}]({link}/{f}) ");
                 }

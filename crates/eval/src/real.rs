@@ -36,8 +36,8 @@ pub struct RealCaseResult {
     pub tumour_finding: Option<String>,
     /// Its size (largest diameter measurement), mm.
     pub tumour_finding_size_mm: Option<f64>,
-    /// Every finding reported: (id, code, title, key slice, summary).
-    pub findings: Vec<(String, String, String, usize, String)>,
+    /// Every finding reported.
+    pub findings: Vec<RealFinding>,
     /// Codes not assessed, with reasons.
     pub not_assessed: Vec<(String, String)>,
     /// Units that did not finish, with reasons.
@@ -48,6 +48,52 @@ pub struct RealCaseResult {
     pub structures: Vec<(String, f64)>,
     /// Overlay figures written (file names inside the figures folder).
     pub figures: Vec<String>,
+}
+
+/// The summary of a finding, with its key image written into `figures`
+/// (as `<case>_<id>_<code>.png`) when given.
+fn real_finding(
+    f: &aisu::Finding,
+    case: &str,
+    ct: &volume::Volume<i16>,
+    lesions: &volume::Volume<u16>,
+    figures: Option<&Path>,
+) -> Result<RealFinding, EvalError> {
+    let title = aisu::catalogue::entry(&f.code)
+        .map(|e| e.title)
+        .unwrap_or("");
+    let mut summary = f
+        .measurements
+        .iter()
+        .map(|m| {
+            if m.unit == "1" {
+                format!("{} {:.2}", m.name, m.value)
+            } else {
+                format!("{} {:.1} {}", m.name, m.value, m.unit)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    if let Some(c) = &f.category {
+        summary.push_str(&format!("; {}: {}", c.system, c.value));
+    }
+    let key_image = match figures {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| IoError::io(dir, e))?;
+            let file = format!("{case}_{}_{}.png", f.id, f.code);
+            report::key_images::render_key_image(ct, lesions, f).write_png(&dir.join(&file))?;
+            Some(file)
+        }
+        None => None,
+    };
+    Ok(RealFinding {
+        id: f.id.clone(),
+        code: f.code.clone(),
+        title: title.to_string(),
+        key_slice: f.key_slice,
+        summary,
+        key_image,
+    })
 }
 
 /// Reads the boxes of a case into one LPS box.
@@ -135,8 +181,26 @@ fn structure_volumes(
     out
 }
 
+/// One finding reported on a real case, for the developers' reading.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RealFinding {
+    /// Finding id.
+    pub id: String,
+    /// Catalogue code.
+    pub code: String,
+    /// Catalogue title.
+    pub title: String,
+    /// Key slice.
+    pub key_slice: usize,
+    /// Measurements and grade in one line.
+    pub summary: String,
+    /// Key image file name inside the figures folder (when one was asked).
+    pub key_image: Option<String>,
+}
+
 /// Runs the pathway on every case of a real-data folder; with `figures`,
-/// writes anatomy overlay pictures of each case there.
+/// writes anatomy overlay pictures and one key image per finding (the
+/// report's: axial key slice, lesion outlined) of each case there.
 pub fn evaluate_real(
     dir: &Path,
     spec: &PathwaySpec,
@@ -183,7 +247,7 @@ pub fn evaluate_real(
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
         let result = &analysis.result;
-        let figures = match figures {
+        let figure_files = match figures {
             Some(dir) => crate::figures::anatomy_figures(
                 &image.volume,
                 &result.anatomy,
@@ -198,35 +262,19 @@ pub fn evaluate_real(
             None => Vec::new(),
         };
         let structures = structure_volumes(&result.anatomy, &result.anatomy_legend);
+        let findings = doc
+            .findings
+            .iter()
+            .map(|f| real_finding(f, &name, &image.volume, &result.lesions, figures))
+            .collect::<Result<Vec<_>, _>>()?;
         out.push(RealCaseResult {
             name,
             structures,
-            figures,
+            figures: figure_files,
             tumour,
             tumour_finding: at_tumour.map(|f| f.id.clone()),
             tumour_finding_size_mm: size,
-            findings: doc
-                .findings
-                .iter()
-                .map(|f| {
-                    let title = aisu::catalogue::entry(&f.code)
-                        .map(|e| e.title)
-                        .unwrap_or("");
-                    let summary = f
-                        .measurements
-                        .iter()
-                        .map(|m| format!("{} {:.1} {}", m.name, m.value, m.unit))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    (
-                        f.id.clone(),
-                        f.code.clone(),
-                        title.to_string(),
-                        f.key_slice,
-                        summary,
-                    )
-                })
-                .collect(),
+            findings,
             not_assessed: doc
                 .not_assessed
                 .iter()
