@@ -18,7 +18,7 @@
 //!   global plane where the fissure is incomplete or invisible.
 
 use rayon::prelude::*;
-use volume::{Volume, symmetric_eigenvalues};
+use volume::{Volume, symmetric_eigenvalues, symmetric_eigenvector};
 
 use aisu::AisuError;
 
@@ -32,35 +32,6 @@ pub struct Sheets {
     pub strength: Vec<f32>,
     /// Unit normal of the sheet (index axes, mm-scaled; sign arbitrary).
     pub normal: Vec<[f32; 3]>,
-}
-
-/// Unit eigenvector of `a` for eigenvalue `l` (largest cross product of
-/// the rows of `a - l I`).
-fn eigenvector(a: [f64; 6], l: f64) -> [f64; 3] {
-    let [xx, yy, zz, xy, xz, yz] = a;
-    let r = [[xx - l, xy, xz], [xy, yy - l, yz], [xz, yz, zz - l]];
-    let cross = |u: [f64; 3], v: [f64; 3]| {
-        [
-            u[1] * v[2] - u[2] * v[1],
-            u[2] * v[0] - u[0] * v[2],
-            u[0] * v[1] - u[1] * v[0],
-        ]
-    };
-    let mut best = [0.0, 0.0, 1.0];
-    let mut best_n = 0.0;
-    for (i, j) in [(0, 1), (0, 2), (1, 2)] {
-        let c = cross(r[i], r[j]);
-        let n = c.iter().map(|v| v * v).sum::<f64>();
-        if n > best_n {
-            best_n = n;
-            best = c;
-        }
-    }
-    let n = best_n.sqrt();
-    if n < 1e-20 {
-        return [0.0, 0.0, 1.0];
-    }
-    [best[0] / n, best[1] / n, best[2] / n]
 }
 
 /// The sheet filter on `hu` (any grid) inside `lungs`, at scale
@@ -136,7 +107,7 @@ pub fn sheetness(
                     let v = l3.abs() * plate * plate;
                     let xi = x + nx * y;
                     st[xi] = v as f32;
-                    let n = eigenvector(a, l3);
+                    let n = symmetric_eigenvector(a, l3);
                     nzs[xi] = [n[0] as f32, n[1] as f32, n[2] as f32];
                 }
             }
@@ -617,7 +588,7 @@ mod tests {
         assert!(
             (e[0] - 3.0).abs() < 1e-9 && (e[1] - 1.0).abs() < 1e-9 && (e[2] + 5.0).abs() < 1e-9
         );
-        let v = eigenvector([3.0, -5.0, 1.0, 0.0, 0.0, 0.0], -5.0);
+        let v = symmetric_eigenvector([3.0, -5.0, 1.0, 0.0, 0.0, 0.0], -5.0);
         assert!((v[1].abs() - 1.0).abs() < 1e-9);
     }
 

@@ -238,7 +238,7 @@ fn fit_robust(points: &[(f64, f64)]) -> Option<((f64, f64, f64), usize)> {
     if band.len() < AORTA_MIN_EDGES {
         return None;
     }
-    let first = fit_circle(&band)?;
+    let first = crate::fit_circle(&band)?;
     let limit = AORTA_FIT_MIN_RESIDUAL_MM.max(0.15 * first.2);
     let kept: Vec<(f64, f64)> = band
         .iter()
@@ -248,51 +248,7 @@ fn fit_robust(points: &[(f64, f64)]) -> Option<((f64, f64, f64), usize)> {
     if kept.len() < AORTA_MIN_EDGES {
         return None;
     }
-    Some((fit_circle(&kept)?, kept.len()))
-}
-
-/// Algebraic (Kasa) circle fit to plane points: (centre a, centre b, radius).
-fn fit_circle(points: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
-    let n = points.len() as f64;
-    if points.len() < 3 {
-        return None;
-    }
-    let (mut sx, mut sy, mut sxx, mut syy, mut sxy, mut sz, mut sxz, mut syz) =
-        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-    for &(x, y) in points {
-        let z = x * x + y * y;
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        syy += y * y;
-        sxy += x * y;
-        sz += z;
-        sxz += x * z;
-        syz += y * z;
-    }
-    // Solve [sxx sxy sx; sxy syy sy; sx sy n] [A B C] = [sxz syz sz].
-    let m = [[sxx, sxy, sx], [sxy, syy, sy], [sx, sy, n]];
-    let rhs = [sxz, syz, sz];
-    let det = |m: [[f64; 3]; 3]| {
-        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-    };
-    let d = det(m);
-    if d.abs() < 1e-9 {
-        return None;
-    }
-    let mut sol = [0.0; 3];
-    for (c, s) in sol.iter_mut().enumerate() {
-        let mut mc = m;
-        for r in 0..3 {
-            mc[r][c] = rhs[r];
-        }
-        *s = det(mc) / d;
-    }
-    let (ca, cb) = (sol[0] / 2.0, sol[1] / 2.0);
-    let r2 = sol[2] + ca * ca + cb * cb;
-    (r2 > 0.0).then(|| (ca, cb, r2.sqrt()))
+    Some((crate::fit_circle(&kept)?, kept.len()))
 }
 
 /// One measured cross-section.
@@ -670,7 +626,7 @@ mod tests {
                 (3.0 + 20.0 * a.cos(), -2.0 + 20.0 * a.sin())
             })
             .collect();
-        let (a, b, r) = fit_circle(&pts).unwrap();
+        let (a, b, r) = crate::fit_circle(&pts).unwrap();
         assert!((a - 3.0).abs() < 1e-6 && (b + 2.0).abs() < 1e-6 && (r - 20.0).abs() < 1e-6);
     }
 

@@ -244,6 +244,36 @@ pub fn norm(a: [f64; 3]) -> f64 {
     dot(a, a).sqrt()
 }
 
+/// Unit eigenvector of the symmetric 3x3 matrix `a` (`[xx, yy, zz, xy,
+/// xz, yz]`) for its eigenvalue `l` (the largest cross product of two rows
+/// of `a - l I`; `[0, 0, 1]` when `l` is not isolated enough to tell).
+pub fn symmetric_eigenvector(a: [f64; 6], l: f64) -> [f64; 3] {
+    let [xx, yy, zz, xy, xz, yz] = a;
+    let r = [[xx - l, xy, xz], [xy, yy - l, yz], [xz, yz, zz - l]];
+    let cross = |u: [f64; 3], v: [f64; 3]| {
+        [
+            u[1] * v[2] - u[2] * v[1],
+            u[2] * v[0] - u[0] * v[2],
+            u[0] * v[1] - u[1] * v[0],
+        ]
+    };
+    let mut best = [0.0, 0.0, 1.0];
+    let mut best_n = 0.0;
+    for (i, j) in [(0, 1), (0, 2), (1, 2)] {
+        let c = cross(r[i], r[j]);
+        let n = c.iter().map(|v| v * v).sum::<f64>();
+        if n > best_n {
+            best_n = n;
+            best = c;
+        }
+    }
+    let n = best_n.sqrt();
+    if n < 1e-20 {
+        return [0.0, 0.0, 1.0];
+    }
+    [best[0] / n, best[1] / n, best[2] / n]
+}
+
 /// Eigenvalues, in decreasing order, of the symmetric 3x3 matrix
 /// `[xx, yy, zz, xy, xz, yz]` (a Hessian or structure tensor), by the
 /// trigonometric closed form (Smith, Commun ACM 1961): no iteration, so it

@@ -28,7 +28,9 @@ pub use distance::{
 };
 pub use fill_holes::{fill_holes, fill_holes_slicewise, fill_holes_slicewise_in_place};
 pub use gaussian::{gaussian_kernel, gaussian_smooth, gaussian_smooth_in_place};
-pub use geometry::{Geometry, IDENTITY_DIRECTION, cross, dot, norm, symmetric_eigenvalues};
+pub use geometry::{
+    Geometry, IDENTITY_DIRECTION, cross, dot, norm, symmetric_eigenvalues, symmetric_eigenvector,
+};
 pub use morphology::{close, dilate, erode, open};
 pub use resample::{
     Interpolation, geometry_with_spacing, resample, resample_isotropic, resample_nearest,

@@ -91,43 +91,33 @@ pub fn ring_arc(points: &[[f64; 3]]) -> Option<f64> {
     }
     let n = points.len() as f64;
     let mean: [f64; 3] = std::array::from_fn(|a| points.iter().map(|p| p[a]).sum::<f64>() / n);
-    let mut cov = [[0.0f64; 3]; 3];
+    // The plane: the two leading principal axes of the points.
+    let mut cov = [0.0f64; 6];
     for p in points {
         let d = [p[0] - mean[0], p[1] - mean[1], p[2] - mean[2]];
-        for i in 0..3 {
-            for j in 0..3 {
-                cov[i][j] += d[i] * d[j] / n;
-            }
+        let terms = [
+            d[0] * d[0],
+            d[1] * d[1],
+            d[2] * d[2],
+            d[0] * d[1],
+            d[0] * d[2],
+            d[1] * d[2],
+        ];
+        for (c, t) in cov.iter_mut().zip(terms) {
+            *c += t / n;
         }
     }
-    let (u, v) = plane_axes(&cov)?;
-    // Kasa circle fit in the plane: x^2 + y^2 + D x + E y + F = 0.
+    let e = volume::symmetric_eigenvalues(cov);
+    let u = volume::symmetric_eigenvector(cov, e[0]);
+    let v = volume::symmetric_eigenvector(cov, e[1]);
     let pts: Vec<(f64, f64)> = points
         .iter()
         .map(|p| {
             let d = [p[0] - mean[0], p[1] - mean[1], p[2] - mean[2]];
-            (dot(d, u), dot(d, v))
+            (volume::dot(d, u), volume::dot(d, v))
         })
         .collect();
-    let mut m = [[0.0f64; 3]; 3];
-    let mut rhs = [0.0f64; 3];
-    for &(x, y) in &pts {
-        let row = [x, y, 1.0];
-        let z = -(x * x + y * y);
-        for i in 0..3 {
-            for j in 0..3 {
-                m[i][j] += row[i] * row[j];
-            }
-            rhs[i] += row[i] * z;
-        }
-    }
-    let [d, e, f] = solve3(m, rhs)?;
-    let (cx, cy) = (-d / 2.0, -e / 2.0);
-    let r2 = cx * cx + cy * cy - f;
-    if r2.is_nan() || r2 <= 0.0 {
-        return None;
-    }
-    let radius = r2.sqrt();
+    let (cx, cy, radius) = crate::fit_circle(&pts)?;
     if !(MAC_RING_RADIUS_MM[0]..=MAC_RING_RADIUS_MM[1]).contains(&radius) {
         return None;
     }
@@ -141,64 +131,6 @@ pub fn ring_arc(points: &[[f64; 3]]) -> Option<f64> {
         gap = gap.max(w[1] - w[0]);
     }
     Some(360.0 - gap)
-}
-
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-/// The two leading eigenvectors of a symmetric 3x3 matrix (the plane of
-/// the points), by power iteration with deflation.
-fn plane_axes(cov: &[[f64; 3]; 3]) -> Option<([f64; 3], [f64; 3])> {
-    let mul = |m: &[[f64; 3]; 3], x: [f64; 3]| -> [f64; 3] {
-        std::array::from_fn(|i| m[i][0] * x[0] + m[i][1] * x[1] + m[i][2] * x[2])
-    };
-    let norm = |x: [f64; 3]| -> Option<[f64; 3]> {
-        let l = dot(x, x).sqrt();
-        (l > 1e-12).then(|| x.map(|c| c / l))
-    };
-    let power = |m: &[[f64; 3]; 3]| -> Option<([f64; 3], f64)> {
-        let mut x = norm([1.0, 0.7, 0.3])?;
-        for _ in 0..200 {
-            x = norm(mul(m, x))?;
-        }
-        Some((x, dot(x, mul(m, x))))
-    };
-    let (u, lu) = power(cov)?;
-    let mut deflated = *cov;
-    for i in 0..3 {
-        for j in 0..3 {
-            deflated[i][j] -= lu * u[i] * u[j];
-        }
-    }
-    let (v, _) = power(&deflated)?;
-    // Orthogonal to u.
-    let v = norm([
-        v[0] - dot(v, u) * u[0],
-        v[1] - dot(v, u) * u[1],
-        v[2] - dot(v, u) * u[2],
-    ])?;
-    Some((u, v))
-}
-
-/// Solves a 3x3 linear system by Cramer's rule (`None` when singular).
-fn solve3(m: [[f64; 3]; 3], b: [f64; 3]) -> Option<[f64; 3]> {
-    let det = |a: [[f64; 3]; 3]| {
-        a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
-            - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
-            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
-    };
-    let d = det(m);
-    if d.abs() < 1e-9 {
-        return None;
-    }
-    Some(std::array::from_fn(|k| {
-        let mut a = m;
-        for i in 0..3 {
-            a[i][k] = b[i];
-        }
-        det(a) / d
-    }))
 }
 
 #[cfg(test)]

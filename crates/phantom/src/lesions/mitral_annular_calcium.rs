@@ -207,11 +207,10 @@ fn beads_on_annulus(
             phis.push(phi);
         }
     }
-    if beads.len() < 3 {
-        return None;
+    match phis[..] {
+        [first, _, .., last] => Some((beads, last - first)),
+        _ => None,
     }
-    let kept = phis.last().unwrap() - phis.first().unwrap();
-    Some((beads, kept))
 }
 
 /// Volume of the union of `beads` within `bbox`, mm^3 (sampled every
