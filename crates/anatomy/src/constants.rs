@@ -162,6 +162,37 @@ pub const ENVELOPE_MIN_DEPTH_MM: f64 = 4.0;
 /// juxtapleural nodule).
 pub const ENVELOPE_MIN_AREA_MM2: f64 = 25.0;
 
+/// Encircled lesions: rays cast in-plane from a dense pixel in a lung's
+/// hull concavity, and their reach, mm. A juxtamediastinal or hilar mass
+/// is seen by a reader as a lump the lung wraps round; 40 mm spans the
+/// lung around a mass of up to about 8 cm (convention).
+pub const ENCIRCLED_RAYS: usize = 32;
+/// See [`ENCIRCLED_RAYS`].
+pub const ENCIRCLED_RAY_MM: f64 = 40.0;
+/// Encircled lesions: soft tissue, HU after the in-plane smoothing of
+/// [`ENCIRCLED_SMOOTH_MM`] (solid tumour 20-60 HU, necrosis down to about
+/// 5; fat about -100, so fat-tissue borders fall below -40).
+pub const ENCIRCLED_HU: (f32, f32) = (-40.0, 250.0);
+/// See [`ENCIRCLED_HU`]: in-plane Gaussian sigma, mm (pixel noise of
+/// 20-60 HU would otherwise hole a tumour and let fat through).
+pub const ENCIRCLED_SMOOTH_MM: f64 = 1.5;
+/// Encircled lesions: step along a ray, mm.
+pub const ENCIRCLED_STEP_MM: f64 = 2.0;
+/// Encircled lesions: spacing of the ray origins, mm (each answers for
+/// its block; the lesions kept are over 16 mm across).
+pub const ENCIRCLED_ORIGIN_MM: f64 = 3.0;
+
+/// Encircled lesions: least share of the rays that reach the lung. On the
+/// Lung-PET-CT-Dx scans the heart border and the hila stay under 0.7
+/// except for vessel stubs, a perihilar mass reaches 0.75-0.95
+/// (measured; convention).
+pub const ENCIRCLED_MIN_SHARE: f64 = 0.7;
+
+/// Encircled lesions: least inscribed radius of an encircled region in
+/// its slice, mm (hilar vessel stubs are thinner; a 16 mm lump is a
+/// lesion the nodule unit must see).
+pub const ENCIRCLED_MIN_RADIUS_MM: f64 = 8.0;
+
 /// Sternum: largest distance (mm) of sternal bone from the trunk's midline
 /// (manubrium up to 55-60 mm wide at the clavicular notches: Selthofer et
 /// al., Coll Antropol 2006; clavicular heads lie further out).

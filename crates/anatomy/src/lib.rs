@@ -14,6 +14,7 @@ pub mod esophagus;
 pub mod fissures;
 pub mod heart;
 pub mod lobes;
+pub mod lung_encircled;
 pub mod lung_envelope;
 pub mod lungs;
 pub mod medgrid;

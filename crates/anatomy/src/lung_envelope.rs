@@ -28,7 +28,7 @@ use crate::constants::{
     BONE_MIN_HU, ENVELOPE_MAX_DEPTH_MM, ENVELOPE_MIN_AREA_MM2, ENVELOPE_MIN_DEPTH_MM, FAT_HU,
     LESION_HU, MEDIASTINAL_FACE_COS,
 };
-use crate::regions::{convex_hull, from_vec};
+use crate::regions::{convex_hull, convex_polygon_mask, from_vec};
 
 /// The lung `lung` (on the grid of `hu`) with its dense chest-wall
 /// concavities filled. `other` is the other lung, `body` the body mask,
@@ -221,48 +221,11 @@ impl Slice {
         if !costal.iter().any(|c| *c) {
             return Vec::new();
         }
-        // Rows of the hull polygon.
-        let inside_row = |y: usize| -> Option<(usize, usize)> {
-            let yy = y as f64 * sy;
-            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-            for k in 0..m {
-                let (a, b) = (hull[k], hull[(k + 1) % m]);
-                if (a.1 - yy) * (b.1 - yy) > 0.0 {
-                    continue;
-                }
-                let xs = if (b.1 - a.1).abs() < 1e-12 {
-                    vec![a.0, b.0]
-                } else {
-                    vec![a.0 + (yy - a.1) / (b.1 - a.1) * (b.0 - a.0)]
-                };
-                for x in xs {
-                    lo = lo.min(x);
-                    hi = hi.max(x);
-                }
-            }
-            (lo <= hi).then(|| {
-                (
-                    (lo / sx - 1e-6).ceil().max(0.0) as usize,
-                    ((hi / sx + 1e-6).floor() as usize).min(nx - 1),
-                )
-            })
-        };
-        let ylo = hull.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
-        let yhi = hull.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-        let (ylo, yhi) = (
-            (ylo / sy).ceil().max(0.0) as usize,
-            ((yhi / sy).floor() as usize).min(ny - 1),
-        );
         // Concavity pixels: inside the hull, in the body, not lung.
-        let mut deficit = vec![false; nx * ny];
-        for y in ylo..=yhi {
-            if let Some((a, b)) = inside_row(y) {
-                for x in a..=b {
-                    let i = x + nx * y;
-                    deficit[i] = !self.lung[i] && self.body[i];
-                }
-            }
-        }
+        let inside = convex_polygon_mask(&hull, nx, ny, [sx, sy]);
+        let deficit: Vec<bool> = (0..nx * ny)
+            .map(|i| inside[i] && !self.lung[i] && self.body[i])
+            .collect();
         // Nearest hull edge of every concavity pixel: breadth-first from
         // the hull's edges inwards, with chamfer distances in mm.
         let mut edge_of = vec![u32::MAX; nx * ny];

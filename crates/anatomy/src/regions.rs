@@ -251,6 +251,56 @@ pub fn convex_hull(points: &mut [(f64, f64)]) -> Vec<(f64, f64)> {
     hull
 }
 
+/// The pixels of an `nx` x `ny` slice (pixel spacing `spacing`, mm) whose
+/// centres lie inside the convex polygon `hull` (mm, as
+/// [`convex_hull`] gives it), row by row.
+pub fn convex_polygon_mask(
+    hull: &[(f64, f64)],
+    nx: usize,
+    ny: usize,
+    spacing: [f64; 2],
+) -> Vec<bool> {
+    let [sx, sy] = spacing;
+    let m = hull.len();
+    let mut inside = vec![false; nx * ny];
+    if m < 3 || nx == 0 || ny == 0 {
+        return inside;
+    }
+    let ylo = hull.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let yhi = hull.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let (ylo, yhi) = (
+        (ylo / sy).ceil().max(0.0) as usize,
+        ((yhi / sy).floor().max(0.0) as usize).min(ny - 1),
+    );
+    for y in ylo..=yhi {
+        let yy = y as f64 * sy;
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for k in 0..m {
+            let (a, b) = (hull[k], hull[(k + 1) % m]);
+            if (a.1 - yy) * (b.1 - yy) > 0.0 {
+                continue;
+            }
+            if (b.1 - a.1).abs() < 1e-12 {
+                lo = lo.min(a.0.min(b.0));
+                hi = hi.max(a.0.max(b.0));
+            } else {
+                let x = a.0 + (yy - a.1) / (b.1 - a.1) * (b.0 - a.0);
+                lo = lo.min(x);
+                hi = hi.max(x);
+            }
+        }
+        if lo > hi {
+            continue;
+        }
+        let a = (lo / sx - 1e-6).ceil().max(0.0) as usize;
+        let b = ((hi / sx + 1e-6).floor().max(0.0) as usize).min(nx - 1);
+        for x in a..=b {
+            inside[x + nx * y] = true;
+        }
+    }
+    inside
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +318,19 @@ mod tests {
         let h = convex_hull(&mut pts);
         assert_eq!(h.len(), 4);
         assert!(!h.contains(&(1.0, 1.0)));
+    }
+
+    #[test]
+    fn a_triangle_fills_the_pixels_under_it() {
+        // Right triangle (0,0)-(4,0)-(0,4) mm on 1 mm pixels: x + y <= 4.
+        let mut pts = vec![(0.0, 0.0), (4.0, 0.0), (0.0, 4.0)];
+        let hull = convex_hull(&mut pts);
+        let inside = convex_polygon_mask(&hull, 6, 6, [1.0, 1.0]);
+        for y in 0..6 {
+            for x in 0..6 {
+                assert_eq!(inside[x + 6 * y], x + y <= 4, "pixel ({x}, {y})");
+            }
+        }
     }
 
     #[test]
