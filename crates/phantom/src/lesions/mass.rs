@@ -2,7 +2,9 @@
 //! soft-tissue lesion (outline from the F01 machinery,
 //! [`Nodule::shaped`]), sometimes with a necrotic low-attenuation
 //! centre. Placements: within the lung (clipped where it reaches the
-//! pleura), against the chest wall (broad pleural contact), or inside
+//! pleura), against the chest wall (broad pleural contact), against the
+//! mediastinum or hilum with the lung wrapping round it (perihilar), or
+//! inside
 //! the compressed, atelectatic lower lobe under a pleural effusion: then
 //! the request brings its own F14 effusion ([`with_companions`]), which
 //! is painted first, and the mass is clipped by the fluid; on
@@ -54,6 +56,15 @@ pub const COMPANION_EFFUSION_ML: (f64, f64) = (500.0, 1200.0);
 /// Compressive atelectasis thickness under that effusion, mm.
 pub const COMPANION_ATELECTASIS_MM: (f64, f64) = (24.0, 38.0);
 
+/// Shares of the placements parenchymal, juxtapleural, perihilar and in
+/// atelectasis (central cancers are about a quarter of lung cancers;
+/// convention).
+pub const VARIANT_WEIGHTS: [f64; 4] = [0.4, 0.25, 0.15, 0.2];
+/// A perihilar mass's centre lies this far from the mediastinal
+/// structures, as shares of its radius: in contact over a neck narrow
+/// enough for the lung to wrap round the rest (convention).
+pub const PERIHILAR_DEPTH: (f64, f64) = (0.6, 0.85);
+
 /// Where the mass sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -62,6 +73,10 @@ pub enum MassVariant {
     Parenchymal,
     /// Broad contact with the costal pleura.
     Juxtapleural,
+    /// Against the mediastinum or the hilum, the lung wrapping round the
+    /// rest of it (a central cancer, Lung-PET-CT-Dx A0002's kind):
+    /// clipped flat where it meets the mediastinal structures.
+    Perihilar,
     /// Inside atelectatic lung under a pleural effusion.
     InAtelectasis,
 }
@@ -104,8 +119,9 @@ pub fn with_companions(spec: &MassSpec, r: &mut PhantomRng) -> Vec<LesionSpec> {
         [
             MassVariant::Parenchymal,
             MassVariant::Juxtapleural,
+            MassVariant::Perihilar,
             MassVariant::InAtelectasis,
-        ][rng::weighted(r, &[0.5, 0.3, 0.2])]
+        ][rng::weighted(r, &VARIANT_WEIGHTS)]
     });
     let mut m = spec.clone();
     m.variant = Some(variant);
@@ -277,6 +293,12 @@ fn centre_in_lung(
                     && d < -0.3 * rad
                     && model.envelope().sdf(p) > 0.8 * rad
             }
+            MassVariant::Perihilar => {
+                let mediastinum = model.envelope().sdf(p);
+                (PERIHILAR_DEPTH.0 * rad..PERIHILAR_DEPTH.1 * rad).contains(&mediastinum)
+                    && d < -0.5 * rad
+                    && Wall::of(model).distance(p) < -1.3 * rad
+            }
             _ => d < -0.85 * rad * relax && model.envelope().sdf(p) > 0.5 * rad,
         };
         if ok {
@@ -413,7 +435,7 @@ impl Lesion for Mass {
         match self.variant {
             MassVariant::Juxtapleural => morph.push("juxtapleural".into()),
             MassVariant::InAtelectasis => morph.push("within atelectasis".into()),
-            MassVariant::Parenchymal => {}
+            MassVariant::Parenchymal | MassVariant::Perihilar => {}
         }
         if self.necrosis.is_some() {
             morph.push("central necrosis".into());
