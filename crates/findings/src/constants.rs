@@ -378,6 +378,38 @@ pub const MAX_ELONGATION: f64 = 2.6;
 /// neighbourhood fills 0.1-0.25 (tuned).
 pub const MIN_FILL: f64 = 0.35;
 
+/// Fill floor of a mass (mean diameter over [`MASS_MIN_MM`]): spiculated
+/// and perihilar cancers with strands fill 0.3-0.35 (Lung-PET-CT-Dx
+/// A0002: 0.32); a vessel tree of that size already fails the vessel
+/// test by running out of its growth ball, so only the tree fill of
+/// [`MIN_FILL`]'s range (up to 0.25) is kept out (convention).
+pub const MASS_MIN_FILL: f64 = 0.25;
+
+/// A candidate at least this wide (equivalent-sphere diameter, mm) is a
+/// piece of a mass: candidates touching it are the same lesion
+/// (convention: two thirds of the 30 mm mass threshold).
+pub const MASS_PIECE_MIN_MM: f64 = 20.0;
+
+/// Candidates within this distance of a mass piece (mm, plus one voxel)
+/// belong to the same mass: the stretch where a perihilar mass meets
+/// the mediastinum broadly is left out of the search and parts its
+/// pieces by a few millimetres (convention).
+pub const MASS_PIECE_GAP_MM: f64 = 12.0;
+
+/// Least lesion level (HU) of a mass piece and of what it takes in: soft
+/// tissue (tumour 20-60 HU before contrast), not the fat of the
+/// mediastinum beside it (about -100; convention).
+pub const MASS_PIECE_MIN_HU: f32 = -20.0;
+
+/// Fat density (HU, lightly smoothed): -190 to -40 (the fat window, with
+/// its dense end at -40 so that noisy soft tissue does not count).
+pub const LESION_FAT_HU: (f32, f32) = (-190.0, -40.0);
+
+/// A candidate with at least this share of fat-density voxels is fat the
+/// lung mask took in (mediastinal or pericardial fat), not a lung lesion
+/// (convention).
+pub const MAX_FAT_SHARE: f64 = 0.5;
+
 /// Vessels leaving a candidate: the summed cross-sections of the dense
 /// structures crossing a thin shell around it, as a share of the
 /// candidate's own cross-section, above which it is a vessel junction

@@ -4,7 +4,10 @@
 //!
 //! Method (CPU only):
 //! 1. [`detect`]: the lungs, closed at the pleura so that juxtapleural
-//!    lesions an aerated-lung mask leaves out are searched too; a
+//!    lesions an aerated-lung mask leaves out are searched too, with the
+//!    soft-tissue lumps the lung wraps round from the mediastinal side
+//!    (perihilar masses, [`anatomy::lung_encircled`]) minus the named
+//!    vessels (aorta, pulmonary artery, SVC) when their units ran; a
 //!    multi-scale Hessian dot filter (Li, Sone & Doi, Med Phys 2003)
 //!    that answers to blobs and not to vessels (tubes) or fissures
 //!    (plates), at sigmas of 1.2-13.6 mm, each on a grid of about sigma/2.
@@ -14,6 +17,11 @@
 //!    and the vessel test: elongation, running out of the neighbourhood,
 //!    and dense structures leaving it (vessel cross-sections and
 //!    bifurcations are the main false positives).
+//!    Candidates are kept biggest first; the pieces of one mass (a
+//!    perihilar mass is searched only where the lung wraps round it, so
+//!    it can come in pieces along z) are joined ([`MASS_PIECE_GAP_MM`]),
+//!    and a candidate mostly of fat density is mediastinal fat the lung
+//!    mask took in ([`MAX_FAT_SHARE`]).
 //! 3. [`measure`]: long and short axis (any plane, and axial), mean
 //!    diameter, volume, mean and max HU, solid component, calcification.
 //! 4. Typing and codes: calcified with a benign pattern (complete or
@@ -45,10 +53,11 @@ use volume::{Geometry, Volume};
 
 use crate::constants::{
     CALCIFIED_CENTRAL_RADII, CALCIFIED_CENTRAL_SHARE, CALCIFIED_COMPLETE_SHARE, DEFAULT_LUNG_HU,
-    GGN_MAX_SOLID_MM, LUNG_RADS_MAX_SLICE_MM, MASS_MIN_MM, MAX_ELONGATION, MAX_EXIT_SHARE,
-    MAX_MEDIAL_CONTACT_SHARE, MAX_OUTSIDE_LUNG_SHARE, MIN_FILL, MIN_GGN_MM, MIN_REPORT_MM,
-    PARENCHYMA_MAX_HU, ROUTINE_MIN_MM, SEARCH_CLOSE_MM, SEGMENT_SMOOTH_MM, SOLID_DIAMETER_SHARE,
-    THICK_MIN_NODULE_MM, THICK_MIN_TYPING_MM, TIER3_MIN_MM,
+    GGN_MAX_SOLID_MM, LESION_FAT_HU, LUNG_RADS_MAX_SLICE_MM, MASS_MIN_FILL, MASS_MIN_MM,
+    MASS_PIECE_GAP_MM, MASS_PIECE_MIN_HU, MASS_PIECE_MIN_MM, MAX_ELONGATION, MAX_EXIT_SHARE,
+    MAX_FAT_SHARE, MAX_MEDIAL_CONTACT_SHARE, MAX_OUTSIDE_LUNG_SHARE, MIN_FILL, MIN_GGN_MM,
+    MIN_REPORT_MM, PARENCHYMA_MAX_HU, ROUTINE_MIN_MM, SEARCH_CLOSE_MM, SEGMENT_SMOOTH_MM,
+    SOLID_DIAMETER_SHARE, THICK_MIN_NODULE_MM, THICK_MIN_TYPING_MM, TIER3_MIN_MM,
 };
 use grade::{GradeInput, Kind};
 use measure::Measures;
@@ -56,6 +65,10 @@ use segment::{Candidate, Scene};
 
 /// Codes this unit emits.
 pub const CODES: [&str; 4] = ["F01", "F02", "F03", "F04"];
+
+/// Named vessels the lung wraps round at the hila and in the upper
+/// mediastinum: never part of an encircled lump (when their units ran).
+const NAMED_VESSELS: [&str; 3] = ["mask:aorta", "mask:pulmonary_artery", "mask:svc"];
 
 /// Lobe masks read for the site, with their names.
 const LOBES: [(&str, &str); 5] = [
@@ -90,6 +103,9 @@ impl Default for Nodules {
                 "mask:lobe_rll",
                 "mask:lobe_lul",
                 "mask:lobe_lll",
+                "mask:aorta",
+                "mask:pulmonary_artery",
+                "mask:svc",
             ])
             .codes(&CODES)
             .resources(2, 2000, 90.0),
@@ -156,7 +172,14 @@ impl Aisu for Nodules {
         let high_risk = risk.as_deref() != Some("low");
         let slice_mm = crate::slice_thickness_mm(exam, ct);
         let cancel = || ctx.cancelled();
-        let found = detect_lesions(ct, right.as_deref(), left.as_deref(), &cancel)?;
+        let mut named = Vec::new();
+        for name in NAMED_VESSELS {
+            if let Some(m) = ctx.mask_opt(name)? {
+                named.push(m);
+            }
+        }
+        let named: Vec<&Mask> = named.iter().map(|m| &**m).collect();
+        let found = detect_lesions(ct, right.as_deref(), left.as_deref(), &named, &cancel)?;
         let thick = slice_mm > LUNG_RADS_MAX_SLICE_MM + 1e-6;
         if thick {
             let reason = format!(
@@ -402,6 +425,7 @@ pub fn detect_lesions(
     ct: &Volume<i16>,
     right: Option<&Mask>,
     left: Option<&Mask>,
+    named: &[&Mask],
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Result<Detection, AisuError> {
     let full = *ct.geometry();
@@ -449,6 +473,27 @@ pub fn detect_lesions(
     };
     let seg =
         volume::gaussian_smooth(&hu, [SEGMENT_SMOOTH_MM, SEGMENT_SMOOTH_MM, sz]).map_err(fail)?;
+    // Perihilar and juxtamediastinal masses the lung wraps round are lung
+    // disease, searched like the rest of the lung; the named vessels the
+    // lung also wraps round at the hila are not.
+    let vessels: Vec<Volume<bool>> = named
+        .iter()
+        .map(|m| crop_mask(m, &full, &b))
+        .collect::<Result<_, _>>()?;
+    let parts: Vec<&Volume<bool>> = lung_r.iter().chain(lung_l.iter()).collect();
+    let t_wrapped = std::time::Instant::now();
+    let wrapped = anatomy::lung_encircled::encircled(&parts, &hu)?;
+    tracing::debug!(
+        seconds = t_wrapped.elapsed().as_secs_f64(),
+        voxels = wrapped.as_slice().iter().filter(|v| **v).count(),
+        "nodules: encircled lumps"
+    );
+    for (i, w) in wrapped.as_slice().iter().enumerate() {
+        if *w && !vessels.iter().any(|v| v.as_slice()[i]) {
+            lung.as_slice_mut()[i] = true;
+            region.as_slice_mut()[i] = true;
+        }
+    }
     let mut masked = seg.clone();
     for (v, r) in masked.as_slice_mut().iter_mut().zip(region.as_slice()) {
         if !*r {
@@ -476,7 +521,20 @@ pub fn detect_lesions(
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .flatten()
-        .filter(|c| !is_vessel(c, g.voxel_volume_mm3()))
+        .filter(|c| {
+            let vessel = is_vessel(c, g.voxel_volume_mm3());
+            tracing::debug!(
+                seed = ?c.seed.index.map(|v| v.round()),
+                sigma = c.seed.sigma_mm,
+                voxels = c.voxels.len(),
+                touches_edge = c.touches_edge,
+                elongation = c.elongation,
+                exit_share = c.exit_share,
+                vessel,
+                "nodule candidate"
+            );
+            !vessel
+        })
         .collect();
     if cancelled() {
         return Err(AisuError::Cancelled);
@@ -496,6 +554,12 @@ pub fn detect_lesions(
         c.voxels.retain(|&i| !claimed[i]);
         let outside = c.voxels.iter().filter(|&&i| !lung_s[i]).count();
         if outside as f64 > MAX_OUTSIDE_LUNG_SHARE * c.voxels.len() as f64 {
+            tracing::debug!(
+                seed = ?c.seed.index.map(|v| v.round()),
+                outside,
+                voxels = c.voxels.len(),
+                "nodule candidate mostly outside the lung"
+            );
             continue;
         }
         for &i in &c.voxels {
@@ -503,6 +567,7 @@ pub fn detect_lesions(
         }
         kept.push(c);
     }
+    let kept = merge_mass_pieces(kept, &g, scene.seg.as_slice());
     let hu_s = hu.as_slice();
     let seg_s = scene.seg.as_slice();
     let region_s = scene.region.as_slice();
@@ -537,8 +602,37 @@ pub fn detect_lesions(
             if m.mean_diameter < MIN_REPORT_MM {
                 return None;
             }
+            // Mostly fat: mediastinal or pericardial fat the lung mask
+            // took in, not a lung lesion (a fat-containing hamartoma is
+            // small and mostly soft tissue).
+            let fat = c
+                .voxels
+                .iter()
+                .filter(|&&i| (LESION_FAT_HU.0..=LESION_FAT_HU.1).contains(&seg_s[i]))
+                .count();
+            if fat as f64 >= MAX_FAT_SHARE * c.voxels.len() as f64 {
+                tracing::debug!(
+                    seed = ?c.seed.index.map(|v| v.round()),
+                    fat,
+                    voxels = c.voxels.len(),
+                    "nodule candidate mostly fat"
+                );
+                return None;
+            }
             let ellipsoid = std::f64::consts::PI / 6.0 * m.long_axis * m.short_axis * m.short_axis;
-            if m.volume_ml * 1000.0 < MIN_FILL * ellipsoid {
+            let min_fill = if m.mean_diameter > MASS_MIN_MM {
+                MASS_MIN_FILL
+            } else {
+                MIN_FILL
+            };
+            if m.volume_ml * 1000.0 < min_fill * ellipsoid {
+                tracing::debug!(
+                    seed = ?c.seed.index.map(|v| v.round()),
+                    volume_ml = m.volume_ml,
+                    long_axis = m.long_axis,
+                    short_axis = m.short_axis,
+                    "nodule candidate fills too little of its ellipsoid"
+                );
                 return None;
             }
             let (kind, calcification) = classify(&m);
@@ -586,6 +680,113 @@ pub fn detect_lesions(
         seeds: seeds.len(),
         background,
     })
+}
+
+/// Joins the pieces of one mass: a mass that meets the mediastinum over
+/// part of its height is searched only where the lung wraps round it
+/// ([`anatomy::lung_encircled`]), so its seeds can segment it as pieces
+/// stacked along z with the broad contact between them left out. A
+/// candidate at least [`MASS_PIECE_MIN_MM`] across takes in every
+/// candidate that comes within [`MASS_PIECE_GAP_MM`] of it, both of
+/// soft tissue on average ([`MASS_PIECE_MIN_HU`]: fat beside a mass is
+/// not tumour);
+/// the largest piece gives the seed and the background.
+fn merge_mass_pieces(kept: Vec<Candidate>, g: &Geometry, seg: &[f32]) -> Vec<Candidate> {
+    let [nx, ny, _] = g.dims;
+    let mean_hu: Vec<f32> = kept
+        .iter()
+        .map(|c| c.voxels.iter().map(|&i| seg[i]).sum::<f32>() / c.voxels.len().max(1) as f32)
+        .collect();
+    let s = g.spacing;
+    let at = |i: usize| -> [f64; 3] {
+        [
+            (i % nx) as f64 * s[0],
+            ((i / nx) % ny) as f64 * s[1],
+            (i / (nx * ny)) as f64 * s[2],
+        ]
+    };
+    // Bounding boxes (mm) and a thinned point set of each candidate (every
+    // voxel of small ones, a sample of about 4000 of large ones).
+    let boxes: Vec<([f64; 3], [f64; 3])> = kept
+        .iter()
+        .map(|c| {
+            let mut lo = [f64::INFINITY; 3];
+            let mut hi = [f64::NEG_INFINITY; 3];
+            for &i in &c.voxels {
+                let p = at(i);
+                for a in 0..3 {
+                    lo[a] = lo[a].min(p[a]);
+                    hi[a] = hi[a].max(p[a]);
+                }
+            }
+            (lo, hi)
+        })
+        .collect();
+    let points: Vec<Vec<[f64; 3]>> = kept
+        .iter()
+        .map(|c| {
+            let step = (c.voxels.len() / 4000).max(1);
+            c.voxels.iter().step_by(step).map(|&i| at(i)).collect()
+        })
+        .collect();
+    let mut parent: Vec<usize> = (0..kept.len()).collect();
+    fn root(parent: &mut [usize], mut k: usize) -> usize {
+        while parent[k] != k {
+            parent[k] = parent[parent[k]];
+            k = parent[k];
+        }
+        k
+    }
+    let gap = MASS_PIECE_GAP_MM + s[0].max(s[1]).max(s[2]);
+    for k in 0..kept.len() {
+        let across = 2.0
+            * (3.0 * kept[k].voxels.len() as f64 * g.voxel_volume_mm3()
+                / (4.0 * std::f64::consts::PI))
+                .cbrt();
+        if across < MASS_PIECE_MIN_MM || mean_hu[k] < MASS_PIECE_MIN_HU {
+            continue;
+        }
+        for j in 0..kept.len() {
+            if j == k || mean_hu[j] < MASS_PIECE_MIN_HU {
+                continue;
+            }
+            let (a, b) = (boxes[k], boxes[j]);
+            if (0..3).any(|x| a.0[x] > b.1[x] + gap || b.0[x] > a.1[x] + gap) {
+                continue;
+            }
+            let near = points[k].iter().any(|p| {
+                points[j]
+                    .iter()
+                    .any(|q| (0..3).map(|x| (p[x] - q[x]).powi(2)).sum::<f64>() <= gap * gap)
+            });
+            if near {
+                let (ra, rb) = (root(&mut parent, k), root(&mut parent, j));
+                if ra != rb {
+                    parent[ra.max(rb)] = ra.min(rb);
+                }
+            }
+        }
+    }
+    // Candidates come biggest first, so each group's root is its largest.
+    let roots: Vec<usize> = (0..kept.len()).map(|k| root(&mut parent, k)).collect();
+    let mut groups: Vec<Option<Candidate>> = Vec::with_capacity(kept.len());
+    for (k, c) in kept.into_iter().enumerate() {
+        let r = roots[k];
+        if r == k {
+            groups.push(Some(c));
+        } else {
+            groups.push(None);
+            if let Some(Some(g)) = groups.get_mut(r) {
+                tracing::debug!(
+                    seed = ?c.seed.index.map(|v| v.round()),
+                    into = ?g.seed.index.map(|v| v.round()),
+                    "mass piece joined"
+                );
+                g.voxels.extend(c.voxels);
+            }
+        }
+    }
+    groups.into_iter().flatten().collect()
 }
 
 /// The vessel test (module docs of [`segment`]).

@@ -99,3 +99,10 @@ fn check(case: &str) {
 fn a0001_tumour() {
     check("A0001");
 }
+
+/// A0002: a right perihilar mass against the mediastinum, found by the
+/// wrap-round search (`anatomy::lung_encircled`).
+#[test]
+fn a0002_tumour() {
+    check("A0002");
+}
