@@ -28,7 +28,7 @@ use crate::constants::{
     ENCIRCLED_HU, ENCIRCLED_MIN_RADIUS_MM, ENCIRCLED_MIN_SHARE, ENCIRCLED_ORIGIN_MM,
     ENCIRCLED_RAY_MM, ENCIRCLED_RAYS, ENCIRCLED_SMOOTH_MM, ENCIRCLED_STEP_MM,
 };
-use crate::regions::{convex_hull, convex_polygon_mask, from_vec};
+use crate::regions::{convex_polygon_mask, from_vec, outline_hull};
 
 /// The dense pixels each of `lungs` encircles (see the module docs), on
 /// the grid of the lungs and `hu` (one grid). The lungs themselves are
@@ -115,28 +115,10 @@ fn window_encircled(
 ) -> Result<Vec<usize>, AisuError> {
     let Plane { lung, soft, nx, ny } = plane;
     let [sx, sy] = spacing;
-    let mut boundary = Vec::new();
-    for y in 0..ny {
-        for x in 0..nx {
-            let i = x + nx * y;
-            if lung[i]
-                && (x == 0
-                    || y == 0
-                    || x + 1 == nx
-                    || y + 1 == ny
-                    || !lung[i - 1]
-                    || !lung[i + 1]
-                    || !lung[i - nx]
-                    || !lung[i + nx])
-            {
-                boundary.push((x as f64 * sx, y as f64 * sy));
-            }
-        }
-    }
-    if boundary.len() < 3 {
+    let (hull, _) = outline_hull(lung, nx, ny, spacing);
+    if hull.len() < 3 {
         return Ok(Vec::new());
     }
-    let hull = convex_hull(&mut boundary);
     let inside = convex_polygon_mask(&hull, nx, ny, spacing);
     let dense =
         |i: usize| inside[i] && !lung[i] && (ENCIRCLED_HU.0..=ENCIRCLED_HU.1).contains(&soft[i]);

@@ -28,7 +28,7 @@ use crate::constants::{
     BONE_MIN_HU, ENVELOPE_MAX_DEPTH_MM, ENVELOPE_MIN_AREA_MM2, ENVELOPE_MIN_DEPTH_MM, FAT_HU,
     LESION_HU, MEDIASTINAL_FACE_COS,
 };
-use crate::regions::{convex_hull, convex_polygon_mask, from_vec};
+use crate::regions::{convex_polygon_mask, from_vec, outline_hull};
 
 /// The lung `lung` (on the grid of `hu`) with its dense chest-wall
 /// concavities filled. `other` is the other lung, `body` the body mask,
@@ -156,32 +156,10 @@ impl Slice {
     fn concavities(&self) -> Vec<usize> {
         let (nx, ny) = (self.nx, self.ny);
         let [sx, sy] = self.spacing;
-        let mut boundary = Vec::new();
-        let mut count = 0usize;
-        for y in 0..ny {
-            for x in 0..nx {
-                let i = x + nx * y;
-                if !self.lung[i] {
-                    continue;
-                }
-                count += 1;
-                let edge = x == 0
-                    || y == 0
-                    || x + 1 == nx
-                    || y + 1 == ny
-                    || !self.lung[i - 1]
-                    || !self.lung[i + 1]
-                    || !self.lung[i - nx]
-                    || !self.lung[i + nx];
-                if edge {
-                    boundary.push((x as f64 * sx, y as f64 * sy));
-                }
-            }
-        }
+        let (hull, count) = outline_hull(&self.lung, nx, ny, self.spacing);
         if (count as f64) * sx * sy < 4.0 * ENVELOPE_MIN_AREA_MM2 {
             return Vec::new();
         }
-        let hull = convex_hull(&mut boundary);
         let m = hull.len();
         if m < 3 {
             return Vec::new();

@@ -251,6 +251,41 @@ pub fn convex_hull(points: &mut [(f64, f64)]) -> Vec<(f64, f64)> {
     hull
 }
 
+/// The convex hull (mm, as [`convex_hull`] gives it) of the outline of
+/// the set pixels of an `nx` x `ny` slice with pixel spacing `spacing`,
+/// and the number of set pixels.
+pub fn outline_hull(
+    mask: &[bool],
+    nx: usize,
+    ny: usize,
+    spacing: [f64; 2],
+) -> (Vec<(f64, f64)>, usize) {
+    let [sx, sy] = spacing;
+    let mut boundary = Vec::new();
+    let mut count = 0usize;
+    for y in 0..ny {
+        for x in 0..nx {
+            let i = x + nx * y;
+            if !mask[i] {
+                continue;
+            }
+            count += 1;
+            let edge = x == 0
+                || y == 0
+                || x + 1 == nx
+                || y + 1 == ny
+                || !mask[i - 1]
+                || !mask[i + 1]
+                || !mask[i - nx]
+                || !mask[i + nx];
+            if edge {
+                boundary.push((x as f64 * sx, y as f64 * sy));
+            }
+        }
+    }
+    (convex_hull(&mut boundary), count)
+}
+
 /// The pixels of an `nx` x `ny` slice (pixel spacing `spacing`, mm) whose
 /// centres lie inside the convex polygon `hull` (mm, as
 /// [`convex_hull`] gives it), row by row.

@@ -739,10 +739,8 @@ fn merge_mass_pieces(kept: Vec<Candidate>, g: &Geometry, seg: &[f32]) -> Vec<Can
     }
     let gap = MASS_PIECE_GAP_MM + s[0].max(s[1]).max(s[2]);
     for k in 0..kept.len() {
-        let across = 2.0
-            * (3.0 * kept[k].voxels.len() as f64 * g.voxel_volume_mm3()
-                / (4.0 * std::f64::consts::PI))
-                .cbrt();
+        let across =
+            2.0 * measure::equivalent_radius_mm(kept[k].voxels.len(), g.voxel_volume_mm3());
         if across < MASS_PIECE_MIN_MM || mean_hu[k] < MASS_PIECE_MIN_HU {
             continue;
         }
@@ -796,7 +794,7 @@ fn merge_mass_pieces(kept: Vec<Candidate>, g: &Geometry, seg: &[f32]) -> Vec<Can
 fn is_vessel(c: &Candidate, voxel_mm3: f64) -> bool {
     // Vessels leave a mass with much less than its own calibre: the exit
     // test is for nodule-sized candidates.
-    let r_eq = (3.0 * c.voxels.len() as f64 * voxel_mm3 / (4.0 * std::f64::consts::PI)).cbrt();
+    let r_eq = measure::equivalent_radius_mm(c.voxels.len(), voxel_mm3);
     c.touches_edge
         || c.elongation > MAX_ELONGATION
         || (c.exit_share > MAX_EXIT_SHARE && r_eq < 0.5 * MASS_MIN_MM)
@@ -859,9 +857,7 @@ fn medial_contact(
             contact += 1;
         }
     }
-    let n = voxels.len() as f64;
-    let voxel_mm3 = s[0] * s[1] * s[2];
-    let r_eq = (3.0 * n * voxel_mm3 / (4.0 * std::f64::consts::PI)).cbrt();
+    let r_eq = measure::equivalent_radius_mm(voxels.len(), s[0] * s[1] * s[2]);
     contact as f64 * s[1] * s[2] / (std::f64::consts::PI * r_eq * r_eq).max(1e-9)
 }
 

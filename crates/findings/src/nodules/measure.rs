@@ -287,7 +287,7 @@ pub fn measure(
         let (l, sh) = voxel_axes(&solid_piece, grid);
         0.5 * (l + sh)
     };
-    let r_eq = (3.0 * n as f64 * voxel_mm3 / (4.0 * std::f64::consts::PI)).cbrt();
+    let r_eq = equivalent_radius_mm(n, voxel_mm3);
     let calcified_offset = if calc.is_empty() {
         f64::INFINITY
     } else {
@@ -319,6 +319,12 @@ pub fn measure(
         calcified_offset,
         voxels: n,
     }
+}
+
+/// Radius (mm) of the sphere with the volume of `voxels` voxels of
+/// `voxel_mm3` each.
+pub fn equivalent_radius_mm(voxels: usize, voxel_mm3: f64) -> f64 {
+    (3.0 * voxels as f64 * voxel_mm3 / (4.0 * std::f64::consts::PI)).cbrt()
 }
 
 #[cfg(test)]

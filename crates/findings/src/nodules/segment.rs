@@ -267,7 +267,7 @@ pub fn segment(scene: &Scene, seed: &Seed) -> Result<Option<Candidate>, AisuErro
         .collect();
     let ring = from_vec(ring, lg)?;
     let voxel_mm3 = s[0] * s[1] * s[2];
-    let r_eq = (3.0 * body.len() as f64 * voxel_mm3 / (4.0 * std::f64::consts::PI)).cbrt();
+    let r_eq = super::measure::equivalent_radius_mm(body.len(), voxel_mm3);
     let own = (std::f64::consts::PI * r_eq * r_eq).max(1e-9);
     let pieces = label_components(&ring, Connectivity::TwentySix).map_err(fail)?;
     let shares: Vec<f64> = pieces
