@@ -132,6 +132,16 @@ pub const SPINE_THICK_SLICE_MM: f64 = 5.0;
 /// by under 15% in height: Panjabi et al., Spine 1991).
 pub const SPINE_THICK_MIN_GAP: f64 = 0.75;
 
+/// Skeleton: least depth of a disc found near the scan's end (within the
+/// detrending window), as a share of the median depth of the column's discs. The
+/// disc profile is detrended over a window the scan's end truncates, and
+/// the bright endplate of a vertebra the scan cuts makes that vertebra's
+/// own trabecular bone look like a shallow dip; a real disc there is as
+/// deep as the others (measured on the phantom suite: real discs 4-8
+/// times the median candidate's depth, the end artefacts 0.8-1.0; on
+/// 5 mm slices 1.0-1.6 against 0.2).
+pub const SPINE_END_DISC_MIN_PROMINENCE: f64 = 0.5;
+
 /// Lung envelope: soft-tissue density of dense intrapulmonary disease
 /// brought into the lung (consolidation from about -300 HU, masses 20-60
 /// HU, calcified parts up to a few hundred HU; bone above).
@@ -505,6 +515,13 @@ pub const RIB_SWEEP_BIN_DEG: f64 = 3.0;
 /// rib's expected height to be claimed by it; under half the spacing of
 /// neighbouring ribs (about 20-25 mm centre to centre at the chest wall).
 pub const RIB_SWEEP_TOLERANCE_MM: f64 = 8.0;
+
+/// Ribs, re-partition by sweep: how much nearer (mm) a run traced wholly
+/// as a rib's own counts for that rib than its distance says; as much as
+/// sharing a run costs ([`RIB_SWEEP_SHARE_MM`]), so a rib whose followed
+/// height drifted into a merged run (the first rib glued to the clavicle,
+/// shafts touching on thick slices) takes its own run nearby instead.
+pub const RIB_SWEEP_OWN_BONUS_MM: f64 = 4.0;
 
 /// Ribs, re-partition by sweep: a rib that claims no run over this many
 /// degrees has ended (ribs 11 and 12 end at the side).

@@ -15,7 +15,8 @@
 //! MedIA 2007), applied as a re-partition of voxels already traced.
 
 use crate::constants::{
-    RIB_SWEEP_BIN_DEG, RIB_SWEEP_MAX_GAP_DEG, RIB_SWEEP_SHARE_MM, RIB_SWEEP_TOLERANCE_MM,
+    RIB_SWEEP_BIN_DEG, RIB_SWEEP_MAX_GAP_DEG, RIB_SWEEP_OWN_BONUS_MM, RIB_SWEEP_SHARE_MM,
+    RIB_SWEEP_TOLERANCE_MM,
 };
 use crate::ribs_detect::Coarse;
 use crate::skeleton::{Frame, SliceBody};
@@ -117,8 +118,22 @@ pub(crate) fn repartition(
             followed.sort_by(|a, b| b.1.total_cmp(&a.1));
             let spans: Vec<(f64, f64)> = runs.iter().map(|r| (r.0, r.1)).collect();
             let expected: Vec<f64> = followed.iter().map(|f| f.1).collect();
+            // Per followed rib, the share of each run traced as its own.
+            let owned: Vec<Vec<f64>> = followed
+                .iter()
+                .map(|&(r, _)| {
+                    runs.iter()
+                        .map(|run| {
+                            let run_voxels = &voxels[run.2..run.3];
+                            let own = run_voxels.iter().filter(|v| v.0 == r).count();
+                            own as f64 / run_voxels.len().max(1) as f64
+                        })
+                        .collect()
+                })
+                .collect();
             let mut claims: Vec<Vec<(usize, f64)>> = vec![Vec::new(); runs.len()];
-            for (k, run) in assign_in_order(&expected, &spans).into_iter().enumerate() {
+            let assigned = assign_in_order(&expected, &spans, &owned);
+            for (k, run) in assigned.into_iter().enumerate() {
                 if let Some(run) = run {
                     claims[run].push(followed[k]);
                 }
@@ -193,8 +208,16 @@ fn distance_to_span(z: f64, span: (f64, f64)) -> f64 {
 /// [`RIB_SWEEP_TOLERANCE_MM`] of its run or none, at the least total
 /// distance; two ribs share a run only when that beats the next run by
 /// [`RIB_SWEEP_SHARE_MM`] (touching ribs), a rib left out costs the
-/// tolerance. A small dynamic programme: a dozen ribs, a dozen runs.
-fn assign_in_order(expected: &[f64], spans: &[(f64, f64)]) -> Vec<Option<usize>> {
+/// tolerance, and a run traced as the rib's own (`owned[rib][run]`, the
+/// share of its voxels) is preferred by up to [`RIB_SWEEP_OWN_BONUS_MM`]:
+/// the tracing is right far more often than a followed height that drifts
+/// where runs merge. A small dynamic programme: a dozen ribs, a dozen
+/// runs.
+fn assign_in_order(
+    expected: &[f64],
+    spans: &[(f64, f64)],
+    owned: &[Vec<f64>],
+) -> Vec<Option<usize>> {
     let (m, n) = (expected.len(), spans.len());
     // cost[i][j]: the first i ribs placed, the last run used j (0: none
     // yet, k + 1: run k).
@@ -217,7 +240,13 @@ fn assign_in_order(expected: &[f64], spans: &[(f64, f64)]) -> Vec<Option<usize>>
                 if d > RIB_SWEEP_TOLERANCE_MM {
                     continue;
                 }
-                let c = here + d + if k == j { RIB_SWEEP_SHARE_MM } else { 0.0 };
+                let own = owned
+                    .get(i)
+                    .and_then(|o| o.get(k - 1))
+                    .copied()
+                    .unwrap_or(0.0);
+                let c = here + d + if k == j { RIB_SWEEP_SHARE_MM } else { 0.0 }
+                    - RIB_SWEEP_OWN_BONUS_MM * own;
                 if c < cost[i + 1][k] {
                     cost[i + 1][k] = c;
                     back[i + 1][k] = (j, Some(k - 1));
@@ -247,20 +276,37 @@ mod tests {
         // 237-232); rib 2 expected at 225 has its own run at 222-216.
         let spans = [(237.0, 232.0), (222.0, 216.0)];
         assert_eq!(
-            assign_in_order(&[242.0, 225.0], &spans),
+            assign_in_order(&[242.0, 225.0], &spans, &[]),
             vec![Some(0), Some(1)]
         );
         // One run holding two touching ribs is shared.
         let spans = [(240.0, 215.0)];
         assert_eq!(
-            assign_in_order(&[238.0, 218.0], &spans),
+            assign_in_order(&[238.0, 218.0], &spans, &[]),
             vec![Some(0), Some(0)]
         );
         // A rib with no run near is left out; the order never crosses.
         let spans = [(200.0, 195.0)];
         assert_eq!(
-            assign_in_order(&[240.0, 199.0], &spans),
+            assign_in_order(&[240.0, 199.0], &spans, &[]),
             vec![None, Some(0)]
+        );
+    }
+
+    #[test]
+    fn a_rib_takes_its_own_run_over_sharing_a_merged_one() {
+        // Rib 2 (expected at 221) drifted into the run where rib 1 and the
+        // clavicle merge (255-220); its own traced run lies 6 mm below.
+        let spans = [(255.0, 220.0), (215.0, 198.0)];
+        let owned = vec![vec![0.9, 0.0], vec![0.1, 1.0]];
+        assert_eq!(
+            assign_in_order(&[244.0, 221.0], &spans, &owned),
+            vec![Some(0), Some(1)]
+        );
+        // By height alone it shares the merged run.
+        assert_eq!(
+            assign_in_order(&[244.0, 221.0], &spans, &[]),
+            vec![Some(0), Some(0)]
         );
     }
 }

@@ -145,6 +145,9 @@ pub(crate) fn detect_ribs(
         }
     };
     let mut bone = vec![false; n[0] * n[1] * n[2]];
+    // Bone too far outside the lungs (see [`shell_filter`]), dropped once
+    // thick bone is removed.
+    let mut beyond_shell = vec![false; n[0] * n[1] * n[2]];
     for cz in 0..n[2] {
         let z = crop.lo[2] + cz;
         let Some(c) = track.centre[z] else { continue };
@@ -170,17 +173,23 @@ pub(crate) fn detect_ribs(
                     continue;
                 }
                 let i = (x - crop.lo[0]) / k + n[0] * ((y - crop.lo[1]) / k + n[1] * cz);
+                bone[i] = true;
                 // Beside the column (rib heads and necks, above the apex
                 // for the first rib) the girdle is not near.
                 let paravertebral = dx.abs() <= hw + RIB_PARAVERTEBRAL_MM && dy > -hd;
-                if paravertebral || !far.as_ref().is_some_and(|d| d.0[i]) {
-                    bone[i] = true;
+                if !paravertebral && far.as_ref().is_some_and(|d| d.0[i]) {
+                    beyond_shell[i] = true;
                 }
             }
         }
     }
     let _ = nz;
+    // Thickness is judged on whole bones: the shell filter would cut the
+    // humerus's ring of cortex open, and an open ring is as thin as a rib.
     remove_thick(&mut bone, &coarse, &f, &front_fraction)?;
+    for (b, beyond) in bone.iter_mut().zip(&beyond_shell) {
+        *b &= !beyond;
+    }
     let g = Geometry::new(n, [f.s[0] * k as f64, f.s[1] * k as f64, f.s[2]], [0.0; 3]);
     let arr = ndarray::Array3::from_shape_vec((n[2], n[1], n[0]), bone)
         .map_err(|e| AisuError::Failed(e.to_string()))?;

@@ -18,9 +18,9 @@ use aisu::{AisuError, Mask};
 use volume::Volume;
 
 use crate::constants::{
-    SPINE_BODY_HU, SPINE_LEVEL_MM, SPINE_MAX_OFFSET_MM, SPINE_MIN_BLOB_MM2, SPINE_OPEN_MM,
-    SPINE_POROTIC_HOLE_HU, SPINE_POROTIC_HOLE_MAX_MM2, SPINE_THICK_MIN_GAP, SPINE_THICK_SLICE_MM,
-    SPINE_WIDTH_CAP_RATIO, SPINE_WIDTH_WINDOW_MM,
+    SPINE_BODY_HU, SPINE_END_DISC_MIN_PROMINENCE, SPINE_LEVEL_MM, SPINE_MAX_OFFSET_MM,
+    SPINE_MIN_BLOB_MM2, SPINE_OPEN_MM, SPINE_POROTIC_HOLE_HU, SPINE_POROTIC_HOLE_MAX_MM2,
+    SPINE_THICK_MIN_GAP, SPINE_THICK_SLICE_MM, SPINE_WIDTH_CAP_RATIO, SPINE_WIDTH_WINDOW_MM,
 };
 use crate::skeleton::{
     Crop, Frame, SliceBody, body_slices, fill_slice_holes, interpolate, label_2d, median, open_2d,
@@ -432,7 +432,7 @@ pub(crate) fn find_discs(track: &SpineTrack, crop: &Crop, smooth: &[f32]) -> Vec
     }
     let z: Vec<f64> = prof.iter().map(|p| p.0).collect();
     let raw: Vec<f64> = prof.iter().map(|p| p.1).collect();
-    let trend = moving_average(&raw, 16);
+    let trend = moving_average(&raw, TREND_HALF_WINDOW);
     let sm = (0.3 * track.frame.s[2]).max(1.0);
     let detr: Vec<f64> = raw.iter().zip(&trend).map(|(a, b)| a - b).collect();
     let g = gaussian_1d(&detr, sm / step);
@@ -501,6 +501,14 @@ pub(crate) fn find_discs(track: &SpineTrack, crop: &Crop, smooth: &[f32]) -> Vec
         chain.push(j);
     }
     chain.reverse();
+    trim_weak_ends(&mut chain, &cand, n);
+    tracing::debug!(
+        period,
+        scale,
+        candidates = ?cand.iter().map(|c| (z[c.0], c.1 / scale)).collect::<Vec<_>>(),
+        chain = ?chain.iter().map(|&c| z[cand[c].0]).collect::<Vec<_>>(),
+        "disc candidates"
+    );
     // Discs, with inferred ones in long gaps and beyond the chain's ends.
     let mut idx: Vec<(f64, bool)> = Vec::new();
     for (k, &c) in chain.iter().enumerate() {
@@ -541,6 +549,39 @@ pub(crate) fn find_discs(track: &SpineTrack, crop: &Crop, smooth: &[f32]) -> Vec
             }
         })
         .collect()
+}
+
+/// Half-width (profile samples) of the moving average the disc profile
+/// is detrended by.
+const TREND_HALF_WINDOW: usize = 16;
+
+/// Drops discs at the chain's ends that lie within the detrending
+/// window's half-width of the profile's end and are shallower than
+/// [`SPINE_END_DISC_MIN_PROMINENCE`] of the chain's median disc: near the
+/// end of the scan the trend is taken over a truncated window, and the
+/// bright endplate of the last vertebra, cut by the scan, turns that
+/// vertebra's trabecular bone into a shallow dip a full disc does not
+/// have (`candidates` as (profile index, prominence), `n` profile
+/// samples).
+fn trim_weak_ends(chain: &mut Vec<usize>, candidates: &[(usize, f64)], n: usize) {
+    if chain.len() < 3 {
+        return;
+    }
+    let prominences: Vec<f64> = chain.iter().map(|&c| candidates[c].1).collect();
+    let Some(typical) = median(&prominences) else {
+        return;
+    };
+    let weak = |c: usize| candidates[c].1 < SPINE_END_DISC_MIN_PROMINENCE * typical;
+    let near_end = |c: usize| {
+        let i = candidates[c].0;
+        i < TREND_HALF_WINDOW || n - 1 - i < TREND_HALF_WINDOW
+    };
+    while chain.len() > 2 && near_end(chain[0]) && weak(chain[0]) {
+        chain.remove(0);
+    }
+    while chain.len() > 2 && chain.last().is_some_and(|&c| near_end(c) && weak(c)) {
+        chain.pop();
+    }
 }
 
 /// The disc's edges around minimum `i`: where the profile climbs back
@@ -607,4 +648,30 @@ fn gaussian_1d(v: &[f64], sigma: f64) -> Vec<f64> {
             s / total
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shallow_dip_at_the_scan_end_is_not_a_disc() {
+        // Discs every 25 samples, prominence 6-8; the profile ends 8
+        // samples below the last real disc, where a shallow dip (1.0)
+        // comes from the cut vertebra's endplate.
+        let candidates = [(10, 7.0), (35, 6.0), (60, 8.0), (85, 7.0), (102, 1.0)];
+        let mut chain: Vec<usize> = (0..candidates.len()).collect();
+        trim_weak_ends(&mut chain, &candidates, 110);
+        assert_eq!(chain, vec![0, 1, 2, 3]);
+        // A deep disc as near the end is kept.
+        let candidates = [(10, 7.0), (35, 6.0), (60, 8.0), (85, 7.0), (102, 6.5)];
+        let mut chain: Vec<usize> = (0..candidates.len()).collect();
+        trim_weak_ends(&mut chain, &candidates, 110);
+        assert_eq!(chain.len(), 5);
+        // A shallow disc away from the ends is not trimmed.
+        let candidates = [(10, 7.0), (35, 1.0), (60, 8.0), (85, 7.0)];
+        let mut chain: Vec<usize> = (0..candidates.len()).collect();
+        trim_weak_ends(&mut chain, &candidates, 110);
+        assert_eq!(chain.len(), 4);
+    }
 }
