@@ -121,6 +121,22 @@ pub const RIB_LINK_MM: f64 = 9.0;
 /// shoulder girdle on the tracing grid.
 pub const RIB1_MAX_HEIGHT_MM: f64 = 100.0;
 
+/// Skeleton: least lateral reach (mm from the column's centre) of a rib
+/// piece, on the level above the first rib reaching the front, for that
+/// level to be taken as bearing a first rib broken into pieces (thick
+/// slices cut its steep shaft). Cervical ribs are mostly incomplete,
+/// ending free in the neck short of the first rib's side (the lower
+/// grades of Gruber's classification); on the phantom suite they reach
+/// 45-50 mm, first-rib pieces 57-82 mm. A complete cervical rib on both
+/// sides is read as a first rib: the count is then one level low.
+pub const RIB1_PIECE_MIN_LATERAL_MM: f64 = 55.0;
+
+/// Skeleton: the levels (name indices, T3-T6) the carina may lie at: at
+/// T4-T5 in most adults (Mi et al., Surg Radiol Anat 2015), with one
+/// level either side allowed. A count that puts it elsewhere is not
+/// taken from a first rib on the top segment.
+pub const CARINA_LEVELS: std::ops::RangeInclusive<i64> = 3..=6;
+
 /// Skeleton: on slices at least this thick (mm) the disc profile is
 /// sampled too coarsely for partial-volume dips to be told from discs,
 /// so consecutive discs must lie at least

@@ -25,7 +25,9 @@ use aisu::{Aisu, AisuError, Artefact, Centreline, Context, Landmarks, Manifest, 
 use serde_json::json;
 use volume::Volume;
 
-use crate::constants::{BONE_MASK_HU, SPINE_BODY_HU, SPINE_LEVEL_MM};
+use crate::constants::{
+    BONE_MASK_HU, CARINA_LEVELS, RIB1_PIECE_MIN_LATERAL_MM, SPINE_BODY_HU, SPINE_LEVEL_MM,
+};
 use crate::ribs_detect::{RibCandidate, detect_ribs, in_spine_zone};
 use crate::skeleton::{Crop, body_slices, masks_from_labels, median};
 use crate::spine_track::{Disc, SpineTrack, find_discs, track_spine};
@@ -283,7 +285,11 @@ struct Vote {
 /// [`crate::constants::RIB1_MAX_HEIGHT_MM`] is not a first rib but ribs glued to the
 /// shoulder girdle (the girdle's hollow bones survive the thick-bone
 /// removal); when rib pieces (necks cut from their shafts) lie on the
-/// level above, that level bears the first rib. The reading with most
+/// level above, that level bears the first rib, and so it does when
+/// pieces lie on both sides there, one running round the side (rib 1
+/// broken by thick slices, [`RIB1_PIECE_MIN_LATERAL_MM`]). A first rib on
+/// the top segment counts it as T1 when the disc above is in view and the
+/// carina, if found, then lies at T3-T6. The reading with most
 /// weight wins (a sound first rib outweighs the bottom count, which is
 /// wrong with 11 or 13 pairs); disagreement makes the count "limited".
 pub(crate) fn name_levels(
@@ -298,13 +304,21 @@ pub(crate) fn name_levels(
     let mut any = [vec![false; n], vec![false; n]];
     let mut long: [Vec<Option<bool>>; 2] = [vec![None; n], vec![None; n]];
     let mut piece = vec![false; n];
+    let mut piece_side = [vec![false; n], vec![false; n]];
+    // Per segment: a rib piece that does not reach the front but runs
+    // round the side, further than a cervical rib ([`RIB1_PIECE_MIN_LATERAL_MM`]).
+    let mut rib1_piece = vec![false; n];
     for r in ribs {
         let Some(k) = count_segment_of_rib(segments, r.tubercle_z_mm, h) else {
             continue;
         };
         piece[k] = true;
+        piece_side[usize::from(!r.left)][k] = true;
         if r.stub {
             continue;
+        }
+        if !r.long && r.lateral_mm >= RIB1_PIECE_MIN_LATERAL_MM {
+            rib1_piece[k] = true;
         }
         let s = usize::from(!r.left);
         any[s][k] = true;
@@ -312,19 +326,45 @@ pub(crate) fn name_levels(
             long[s][k] = Some(long[s][k].unwrap_or(false) || r.fused);
         }
     }
+    // The carina lies at T3-T6 ([`CARINA_LEVELS`]): the segment index it
+    // gives, if known.
+    let carina_segment = carina_z.and_then(|c| {
+        segments
+            .iter()
+            .position(|s| c - 0.3 * h <= s.top && c - 0.3 * h > s.bottom)
+    });
     let mut votes: Vec<Vote> = Vec::new();
     for s in 0..2 {
-        if let Some(t) = (0..n).find(|&k| long[s][k].is_some())
+        let first_long = (0..n).find(|&k| long[s][k].is_some());
+        // A first rib on the top segment, with the disc above it in view
+        // (too little of the level above to name) and the carina, when
+        // found, where it lies below T1: the top segment is T1.
+        if first_long == Some(0)
+            && long[s][0] == Some(false)
+            && segments[0].superior.is_some()
+            && carina_segment.is_none_or(|k| CARINA_LEVELS.contains(&(k as i64 + 1)))
+        {
+            votes.push(Vote {
+                first: 1,
+                weight: 2,
+                top: true,
+            });
+        }
+        if let Some(t) = first_long
             && t >= 1
         {
-            let sound = long[s][t] == Some(false);
+            // Rib 1 broken into pieces on thick slices: a piece running
+            // round the side on the level above, and pieces on both sides
+            // there, make this first long rib the second.
+            let rib1_above = rib1_piece[t - 1] && piece_side[0][t - 1] && piece_side[1][t - 1];
+            let sound = long[s][t] == Some(false) && !rib1_above;
             let vote = if sound {
                 Vote {
                     first: 1 - t as i64,
                     weight: 3,
                     top: true,
                 }
-            } else if piece[t - 1] {
+            } else if piece[t - 1] || rib1_above {
                 Vote {
                     first: 2 - t as i64,
                     weight: 2,
@@ -373,12 +413,7 @@ pub(crate) fn name_levels(
         ),
         None => {
             let last_any = (0..n).rev().find(|&k| any_side(k));
-            let by_carina = carina_z.and_then(|c| {
-                segments
-                    .iter()
-                    .position(|s| c - 0.3 * h <= s.top && c - 0.3 * h > s.bottom)
-            });
-            match (by_carina, last_any) {
+            match (carina_segment, last_any) {
                 (Some(k), _) => (5 - k as i64, "carina", true),
                 (None, Some(b)) => (12 - b as i64, "last_rib_assumed", true),
                 (None, None) => (0, "none", true),
@@ -749,6 +784,49 @@ mod tests {
         // flagged.
         let n = name_levels(&levels(14), &cage(1, 11, false), None);
         assert_eq!((n.first, n.anchor, n.limited), (0, "first_rib", true));
+    }
+
+    #[test]
+    fn a_first_rib_on_the_top_level_under_a_disc_is_rib_one() {
+        // The scan starts in C7, too little of it to name, but the C7/T1
+        // disc is seen: segment 0 bears the first ribs and is T1, though
+        // only 11 pairs make the bottom count say T2.
+        let n = name_levels(&levels(13), &cage(0, 10, false), None);
+        assert_eq!((n.first, n.anchor), (1, "first_rib"));
+        // Not when the carina would then lie at T1 (a scan starting
+        // lower, at T5, its top rib the fifth).
+        let n = name_levels(&levels(13), &cage(0, 10, false), Some(0.0));
+        assert_eq!(n.first, 2, "the bottom count is kept");
+    }
+
+    #[test]
+    fn rib_pieces_on_both_sides_above_make_the_first_long_rib_the_second() {
+        // 8 mm slices: rib 1 is traced as a piece round the side on the
+        // left and a stub on the right, on segment 1; rib 2 is the first
+        // to reach the front.
+        let mut ribs = cage(2, 12, false);
+        ribs.push(rib(true, 1, false, 16.0, false));
+        ribs.push(rib(false, 1, false, 16.0, true));
+        let n = name_levels(&levels(14), &ribs, None);
+        assert_eq!(n.first, 0, "segment 1 is T1");
+    }
+
+    #[test]
+    fn cervical_ribs_do_not_shift_the_count() {
+        // One side.
+        let mut ribs = cage(1, 12, false);
+        ribs.push(rib(true, 0, false, 17.0, false));
+        let n = name_levels(&levels(14), &ribs, None);
+        assert_eq!(n.first, 0, "segment 0 is C7");
+        // Both sides, short (ending in the neck).
+        let mut ribs = cage(1, 12, false);
+        for left in [true, false] {
+            let mut cervical = rib(left, 0, false, 17.0, false);
+            cervical.lateral_mm = 48.0;
+            ribs.push(cervical);
+        }
+        let n = name_levels(&levels(14), &ribs, None);
+        assert_eq!(n.first, 0, "segment 0 is C7");
     }
 
     #[test]
