@@ -195,7 +195,8 @@ pub(crate) fn analyse(
 }
 
 /// The levels between consecutive discs, top to bottom; partial levels at
-/// the ends of the track are kept when at least 8 mm of them is in view.
+/// the ends of the track are kept when at least 8 mm of them is in view
+/// (the end slices count with their whole thickness).
 /// Each keeps the label its voxels carry in the label map (the count of
 /// discs above plus one), so a dropped top sliver shifts no name.
 fn segments(track: &SpineTrack, discs: &[Disc]) -> Vec<Segment> {
@@ -206,8 +207,11 @@ fn segments(track: &SpineTrack, discs: &[Disc]) -> Vec<Segment> {
     let mut top = hi;
     let mut superior = None;
     let label = |above: usize| (above + 1).min(254) as u8;
+    // The end slices of the track show half a slice beyond their centres.
+    let half_slice = 0.5 * track.frame.s[2];
     for (above, d) in discs.iter().enumerate() {
-        if top - d.z_mm >= 8.0 {
+        let beyond = if above == 0 { half_slice } else { 0.0 };
+        if top - d.z_mm + beyond >= 8.0 {
             out.push(Segment {
                 top,
                 bottom: d.z_mm,
@@ -219,7 +223,12 @@ fn segments(track: &SpineTrack, discs: &[Disc]) -> Vec<Segment> {
         top = d.z_mm;
         superior = Some(d.lower_mm);
     }
-    if top - lo >= 8.0 {
+    let beyond = if discs.is_empty() {
+        2.0 * half_slice
+    } else {
+        half_slice
+    };
+    if top - lo + beyond >= 8.0 {
         out.push(Segment {
             top,
             bottom: lo,
@@ -729,6 +738,11 @@ mod tests {
         let segs = segments(&straight_track(120, 0..111), &discs);
         assert_eq!((segs[0].top, segs[0].label), (270.0, 2));
         assert_eq!(segs.len(), 3);
+        // Tracked to 277.5 mm: 7.5 mm between the centres, 8.75 mm with
+        // the top slice's upper half, is a level in view.
+        let segs = segments(&straight_track(120, 0..112), &discs);
+        assert_eq!((segs[0].top, segs[0].label), (277.5, 1));
+        assert_eq!(segs.len(), 4);
     }
 
     /// A rib on `left` whose tubercle lies mid-way down segment `k`.
