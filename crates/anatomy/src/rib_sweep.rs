@@ -115,7 +115,10 @@ pub(crate) fn repartition(
                     Some((r, z + fo.slope * (b - fo.last) as f64))
                 })
                 .collect();
-            followed.sort_by(|a, b| b.1.total_cmp(&a.1));
+            // In the order of their numbers: ribs never cross, so a rib
+            // whose followed height drifted below the next one's must not
+            // swap places (and fronts) with it.
+            followed.sort_by_key(|f| ribs[f.0].0.1);
             let spans: Vec<(f64, f64)> = runs.iter().map(|r| (r.0, r.1)).collect();
             let expected: Vec<f64> = followed.iter().map(|f| f.1).collect();
             // Per followed rib, the share of each run traced as its own.
