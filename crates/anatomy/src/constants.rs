@@ -158,6 +158,13 @@ pub const SPINE_THICK_MIN_GAP: f64 = 0.75;
 /// 5 mm slices 1.0-1.6 against 0.2).
 pub const SPINE_END_DISC_MIN_PROMINENCE: f64 = 0.5;
 
+/// Skeleton: the least height of the lowest level, as a share of the
+/// column's level period, for a shallow disc near the scan's end to close
+/// it ([`SPINE_END_DISC_MIN_PROMINENCE`]): the lower levels are the
+/// column's tallest, and the false end discs of the phantom suite closed
+/// levels of 0.69-0.77 periods, real ones 0.95-1.05.
+pub const SPINE_END_LEVEL_MIN_SHARE: f64 = 0.85;
+
 /// Lung envelope: soft-tissue density of dense intrapulmonary disease
 /// brought into the lung (consolidation from about -300 HU, masses 20-60
 /// HU, calcified parts up to a few hundred HU; bone above).

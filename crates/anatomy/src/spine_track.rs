@@ -18,9 +18,10 @@ use aisu::{AisuError, Mask};
 use volume::Volume;
 
 use crate::constants::{
-    SPINE_BODY_HU, SPINE_END_DISC_MIN_PROMINENCE, SPINE_LEVEL_MM, SPINE_MAX_OFFSET_MM,
-    SPINE_MIN_BLOB_MM2, SPINE_OPEN_MM, SPINE_POROTIC_HOLE_HU, SPINE_POROTIC_HOLE_MAX_MM2,
-    SPINE_THICK_MIN_GAP, SPINE_THICK_SLICE_MM, SPINE_WIDTH_CAP_RATIO, SPINE_WIDTH_WINDOW_MM,
+    SPINE_BODY_HU, SPINE_END_DISC_MIN_PROMINENCE, SPINE_END_LEVEL_MIN_SHARE, SPINE_LEVEL_MM,
+    SPINE_MAX_OFFSET_MM, SPINE_MIN_BLOB_MM2, SPINE_OPEN_MM, SPINE_POROTIC_HOLE_HU,
+    SPINE_POROTIC_HOLE_MAX_MM2, SPINE_THICK_MIN_GAP, SPINE_THICK_SLICE_MM, SPINE_WIDTH_CAP_RATIO,
+    SPINE_WIDTH_WINDOW_MM,
 };
 use crate::skeleton::{
     Crop, Frame, SliceBody, body_slices, fill_slice_holes, interpolate, label_2d, median, open_2d,
@@ -501,7 +502,7 @@ pub(crate) fn find_discs(track: &SpineTrack, crop: &Crop, smooth: &[f32]) -> Vec
         chain.push(j);
     }
     chain.reverse();
-    trim_weak_ends(&mut chain, &cand, n);
+    trim_weak_last(&mut chain, &cand, n, period / step);
     tracing::debug!(
         period,
         scale,
@@ -555,15 +556,19 @@ pub(crate) fn find_discs(track: &SpineTrack, crop: &Crop, smooth: &[f32]) -> Vec
 /// is detrended by.
 const TREND_HALF_WINDOW: usize = 16;
 
-/// Drops discs at the chain's ends that lie within the detrending
-/// window's half-width of the profile's end and are shallower than
-/// [`SPINE_END_DISC_MIN_PROMINENCE`] of the chain's median disc: near the
-/// end of the scan the trend is taken over a truncated window, and the
-/// bright endplate of the last vertebra, cut by the scan, turns that
-/// vertebra's trabecular bone into a shallow dip a full disc does not
-/// have (`candidates` as (profile index, prominence), `n` profile
-/// samples).
-fn trim_weak_ends(chain: &mut Vec<usize>, candidates: &[(usize, f64)], n: usize) {
+/// Drops the chain's last (lowest) disc when it lies within the
+/// detrending window's half-width of the profile's end, is shallower than
+/// [`SPINE_END_DISC_MIN_PROMINENCE`] of the chain's median disc, and
+/// closes a level shorter than [`SPINE_END_LEVEL_MIN_SHARE`] of the
+/// period: near the end of the scan the trend is taken over a truncated
+/// window, and the bright endplate of the last vertebra, cut by the scan,
+/// turns that vertebra's trabecular bone into a shallow dip part way down
+/// it. The lower levels are the column's tallest, so a real last disc
+/// closes a full level. (At the top, where levels are short, a shallow
+/// disc is kept: it is the C7/T1 disc of scans that start just above
+/// it.) `candidates` as (profile index, prominence) top to bottom, `n`
+/// profile samples, `span` the period in samples.
+fn trim_weak_last(chain: &mut Vec<usize>, candidates: &[(usize, f64)], n: usize, span: f64) {
     if chain.len() < 3 {
         return;
     }
@@ -571,15 +576,12 @@ fn trim_weak_ends(chain: &mut Vec<usize>, candidates: &[(usize, f64)], n: usize)
     let Some(typical) = median(&prominences) else {
         return;
     };
-    let weak = |c: usize| candidates[c].1 < SPINE_END_DISC_MIN_PROMINENCE * typical;
-    let near_end = |c: usize| {
-        let i = candidates[c].0;
-        i < TREND_HALF_WINDOW || n - 1 - i < TREND_HALF_WINDOW
-    };
-    while chain.len() > 2 && near_end(chain[0]) && weak(chain[0]) {
-        chain.remove(0);
-    }
-    while chain.len() > 2 && chain.last().is_some_and(|&c| near_end(c) && weak(c)) {
+    let k = chain.len() - 1;
+    let (last, above) = (candidates[chain[k]], candidates[chain[k - 1]]);
+    let near_end = n - 1 - last.0 < TREND_HALF_WINDOW;
+    let weak = last.1 < SPINE_END_DISC_MIN_PROMINENCE * typical;
+    let short = ((last.0 - above.0) as f64) < SPINE_END_LEVEL_MIN_SHARE * span;
+    if near_end && weak && short {
         chain.pop();
     }
 }
@@ -657,21 +659,27 @@ mod tests {
     #[test]
     fn a_shallow_dip_at_the_scan_end_is_not_a_disc() {
         // Discs every 25 samples, prominence 6-8; the profile ends 8
-        // samples below the last real disc, where a shallow dip (1.0)
-        // comes from the cut vertebra's endplate.
+        // samples below a shallow dip (1.0) 17 samples below the last real
+        // disc: the cut vertebra's endplate.
         let candidates = [(10, 7.0), (35, 6.0), (60, 8.0), (85, 7.0), (102, 1.0)];
         let mut chain: Vec<usize> = (0..candidates.len()).collect();
-        trim_weak_ends(&mut chain, &candidates, 110);
+        trim_weak_last(&mut chain, &candidates, 110, 25.0);
         assert_eq!(chain, vec![0, 1, 2, 3]);
         // A deep disc as near the end is kept.
         let candidates = [(10, 7.0), (35, 6.0), (60, 8.0), (85, 7.0), (102, 6.5)];
         let mut chain: Vec<usize> = (0..candidates.len()).collect();
-        trim_weak_ends(&mut chain, &candidates, 110);
+        trim_weak_last(&mut chain, &candidates, 110, 25.0);
         assert_eq!(chain.len(), 5);
-        // A shallow disc away from the ends is not trimmed.
-        let candidates = [(10, 7.0), (35, 1.0), (60, 8.0), (85, 7.0)];
+        // So is a shallow one closing a full level.
+        let candidates = [(10, 7.0), (35, 6.0), (60, 8.0), (85, 7.0), (108, 1.0)];
         let mut chain: Vec<usize> = (0..candidates.len()).collect();
-        trim_weak_ends(&mut chain, &candidates, 110);
+        trim_weak_last(&mut chain, &candidates, 115, 25.0);
+        assert_eq!(chain.len(), 5);
+        // And a shallow disc at the top (the C7/T1 disc near the scan's
+        // start).
+        let candidates = [(5, 1.0), (27, 6.0), (50, 8.0), (75, 7.0)];
+        let mut chain: Vec<usize> = (0..candidates.len()).collect();
+        trim_weak_last(&mut chain, &candidates, 110, 25.0);
         assert_eq!(chain.len(), 4);
     }
 }
