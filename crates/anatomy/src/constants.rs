@@ -148,14 +148,17 @@ pub const SPINE_THICK_SLICE_MM: f64 = 5.0;
 /// by under 15% in height: Panjabi et al., Spine 1991).
 pub const SPINE_THICK_MIN_GAP: f64 = 0.75;
 
-/// Skeleton: least depth of a disc found near the scan's end (within the
-/// detrending window), as a share of the median depth of the column's discs. The
-/// disc profile is detrended over a window the scan's end truncates, and
-/// the bright endplate of a vertebra the scan cuts makes that vertebra's
-/// own trabecular bone look like a shallow dip; a real disc there is as
-/// deep as the others (measured on the phantom suite: real discs 4-8
-/// times the median candidate's depth, the end artefacts 0.8-1.0; on
-/// 5 mm slices 1.0-1.6 against 0.2).
+/// Skeleton: least depth of the lowest disc, when found near the scan's
+/// end (within the detrending window), as a share of the median depth of
+/// the column's discs; a shallower one there is dropped if it also closes
+/// a short level ([`SPINE_END_LEVEL_MIN_SHARE`]). The disc profile is
+/// detrended over a window the scan's end truncates, and the bright
+/// endplate of a vertebra the scan cuts makes that vertebra's own
+/// trabecular bone look like a shallow dip (measured on the phantom
+/// suite: real discs 4-8 times the median candidate's depth, the end
+/// artefacts 0.8-1.0; on 5 mm slices 1.0-1.6 against 0.2). Depth alone
+/// does not tell them apart: a real disc near the end can be as shallow
+/// (phantom seed 3's C7/T1 disc, 1.2, 9 mm below the scan's top).
 pub const SPINE_END_DISC_MIN_PROMINENCE: f64 = 0.5;
 
 /// Skeleton: the least height of the lowest level, as a share of the
