@@ -1154,3 +1154,136 @@ pub const FRACTURE_EDGE_MAX_JUMP_MM: f64 = 2.5;
 
 /// See [`FRACTURE_MILD_MAX_SLICE_MM`], mm.
 pub const FRACTURE_MAX_SLICE_MM: f64 = 5.0;
+
+// ---------------------------------------------------------------------
+// Rib fracture (F28): lines, steps and callus along the straightened rib
+// ---------------------------------------------------------------------
+
+/// Thickest slices on which rib fractures are read at all, mm: a
+/// displaced fracture or a callus still shows on 5 mm sections, nothing
+/// finer does (FINDINGS.md: rib fractures need reformats and are
+/// "limited" on thick slices; Talbot et al., Radiographics 2017).
+pub const RIBFX_MAX_SLICE_MM: f64 = 5.0;
+
+/// Thickest slices on which an undisplaced (hairline, 0.4-1 mm) line can
+/// be excluded, mm; on thicker ones the finding list says "limited"
+/// (Talbot 2017: hairline fractures need thin sections).
+pub const RIBFX_HAIRLINE_MAX_SLICE_MM: f64 = 2.5;
+
+/// Spacing of the stations along the rib's centreline and of the samples
+/// in each cross-section, mm (half the finest in-plane pixel of a chest
+/// CT: a 0.4-1 mm line must fall between two stations at most).
+pub const RIBFX_STEP_MM: f64 = 0.5;
+
+/// Half-width of the cross-section sampled at each station, mm: a rib
+/// shaft is 8-15 mm tall and 4-8 mm thick (anatomy texts), with room for
+/// a displaced fragment's step.
+pub const RIBFX_SECTION_HALF_MM: f64 = 7.0;
+
+/// Width of the geodesic bins whose centroids make the centreline, mm.
+pub const RIBFX_BIN_MM: f64 = 2.0;
+
+/// The rib's own voxels (its anatomy mask) are spread this far along the
+/// centreline, mm, so that a fracture gap the mask left out still counts
+/// as the rib's section (a displaced gap is 1-3.5 mm).
+pub const RIBFX_OWN_SPREAD_MM: f64 = 3.0;
+
+/// Half-length of the running median along the rib that gives each
+/// section pixel its intact level, mm (longer than any fracture gap or
+/// crossing, shorter than the rib's changes of shape; convention).
+pub const RIBFX_BASE_HALF_MM: f64 = 8.0;
+
+/// A section pixel is bone when its intact level reaches this, HU
+/// (trabecular rib bone 150-400 HU, cortex 600-1500; fat and muscle stay
+/// below 100).
+pub const RIBFX_BONE_HU: f64 = 200.0;
+
+/// The rib's mask is widened in each section by this many pixels of
+/// [`RIBFX_STEP_MM`] (its partial-volume rim, callus the mask missed).
+pub const RIBFX_OWN_WIDEN_PX: usize = 2;
+
+/// Tilts of the candidate fracture planes from perpendicular to the rib
+/// (tangents: about 11 and 22 degrees; oblique lines are the rule, and a
+/// 0.5 mm line tilted 20 degrees across a 10 mm shaft spreads over 3.6 mm
+/// of the rib: the plane, not the station, must be matched).
+pub const RIBFX_TILTS: [f64; 2] = [0.2, 0.4];
+
+/// A fracture line is a valley along the rib: its section is compared
+/// with the same pixels this far before and after it, mm (nearer than a
+/// line's partial volume reaches, farther than a 3.5 mm distraction gap
+/// half-width; the lower side counts, so a rib's end is no valley).
+pub const RIBFX_VALLEY_SIDES_MM: [f64; 2] = [1.5, 4.0];
+
+/// A station is a fracture line when the mean drop of its section's bone
+/// below the intact level, on the best-fitting plane, is at least this
+/// many robust standard deviations above the rib's median drop: a
+/// fracture crosses the whole shaft, noise and texture do not (tuned on
+/// phantoms of 11-40 HU noise, soft to sharp kernels).
+pub const RIBFX_MIN_LINE_SHARE: f64 = 12.0;
+
+/// Least bone in a section for it to be read, mm^2.
+pub const RIBFX_MIN_BONE_MM2: f64 = 4.0;
+
+/// Stations this close to the rib's traced ends are not read, mm: the
+/// head, neck and tubercle (joints, crossing transverse process) and the
+/// costochondral end (cartilage, patchy calcification).
+pub const RIBFX_END_MARGIN_MM: [f64; 2] = [20.0, 12.0];
+
+/// The shaft is read on both sides of a line, from this distance to
+/// [`RIBFX_SIDE_FAR_MM`], mm: its bone area there must be within
+/// [`RIBFX_AREA_RANGE`] of the rib's running median and its centre
+/// within [`RIBFX_CENTRED_MM`] of the centreline, or the centreline is
+/// off the rib there (crossings, tracing errors) and the line not read.
+pub const RIBFX_SIDE_NEAR_MM: f64 = 2.0;
+
+/// See [`RIBFX_SIDE_NEAR_MM`].
+pub const RIBFX_SIDE_FAR_MM: f64 = 5.0;
+
+/// See [`RIBFX_SIDE_NEAR_MM`] (a callus adds 1.5-4 mm of bone round the
+/// shaft, so the upper bound is wide).
+pub const RIBFX_AREA_RANGE: [f64; 2] = [0.5, 2.5];
+
+/// See [`RIBFX_SIDE_NEAR_MM`], mm.
+pub const RIBFX_CENTRED_MM: f64 = 3.0;
+
+/// A line is not read where another bone (scapula, clavicle, a
+/// neighbouring rib, a transverse process) has more than this in the
+/// sections within [`RIBFX_SIDE_NEAR_MM`] of it, mm^2 (a fracture line
+/// has less bone than the shaft, a crossing more): crossings make
+/// valleys of their own, and the anatomy's rib masks may hold pieces of
+/// the bone they touch (convention).
+pub const RIBFX_FOREIGN_MAX_MM2: f64 = 2.0;
+
+/// Bone farther than this from the centreline across the shaft's
+/// thickness (the section axis in the axial plane) is another bone's,
+/// mm, even inside the rib's mask: a shaft is 4-8 mm thick (anatomy
+/// texts), a callus adds up to 4 mm round it... so a callus may reach
+/// it; crossings reach the section's edge.
+pub const RIBFX_SHAFT_HALF_THICK_MM: f64 = 6.0;
+
+/// Half-length of the running median of the section's bone area, mm.
+pub const RIBFX_AREA_MEDIAN_HALF_MM: f64 = 30.0;
+
+/// Step between the fragments from which a fracture is called displaced,
+/// mm (a fracture is displaced from ~1-2 mm: Talbot 2017).
+pub const RIBFX_DISPLACED_MM: f64 = 1.5;
+
+/// A callus: the section's bone area within a few mm of the line at least
+/// this many times the rib's running median (a fusiform callus of
+/// 1.5-4 mm over the cortex; healing from 2-6 weeks).
+pub const RIBFX_CALLUS_RATIO: f64 = 1.35;
+
+/// Two lines closer than this along one rib are one fracture, mm.
+pub const RIBFX_MIN_APART_MM: f64 = 15.0;
+
+/// Ribs traced shorter than this are not read, mm (a rib cut by the
+/// scan's end, or a first rib hidden by the clavicle).
+pub const RIBFX_MIN_RIB_MM: f64 = 60.0;
+
+/// The finding's voxels: the rib's voxels within this distance of the
+/// fracture line's centre, mm.
+pub const RIBFX_MASK_RADIUS_MM: f64 = 5.0;
+
+/// Flail chest: at least this many consecutive ribs of one side each
+/// broken in at least two places (FINDINGS.md F28).
+pub const RIBFX_FLAIL_RIBS: usize = 3;

@@ -15,6 +15,7 @@
 //! - [`liver`]: `airad.liver`, hepatic steatosis from liver and spleen attenuation (F32).
 //! - [`bone_density`]: `airad.bone_density`, opportunistic vertebral bone density (F30).
 //! - [`vertebral_fracture`]: `airad.vertebral_fracture`, vertebral compression fractures by Genant (F29).
+//! - [`rib_fractures`]: `airad.rib_fractures`, rib fractures, acute and healed (F28).
 
 pub mod aorta_size;
 pub mod aortic_calcium;
@@ -27,6 +28,7 @@ pub mod liver;
 pub mod nodules;
 pub mod pericardium;
 pub mod pleura;
+pub mod rib_fractures;
 pub mod vertebral_fracture;
 
 use std::sync::Arc;
@@ -114,6 +116,7 @@ pub fn units() -> Vec<Arc<dyn Aisu>> {
         Arc::new(liver::Liver::default()),
         Arc::new(bone_density::BoneDensity::default()),
         Arc::new(vertebral_fracture::VertebralFracture::default()),
+        Arc::new(rib_fractures::RibFractures::default()),
     ]
 }
 

@@ -34,7 +34,7 @@ pub use geometry::{
 pub use morphology::{close, dilate, erode, open};
 pub use resample::{
     Interpolation, geometry_with_spacing, resample, resample_isotropic, resample_nearest,
-    resample_to_spacing,
+    resample_to_spacing, sample_linear,
 };
 pub use scalar::Scalar;
 pub use volume::Volume;

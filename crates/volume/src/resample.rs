@@ -58,6 +58,15 @@ pub fn resample<T: Scalar>(
     }
 }
 
+/// The trilinear value of `volume` at continuous voxel index `index`,
+/// neighbours clamped to the grid; `None` beyond half a voxel outside it
+/// (curved reformats, profiles along a structure).
+pub fn sample_linear<T: Scalar>(volume: &Volume<T>, index: [f64; 3]) -> Option<f64> {
+    let dims = volume.dims();
+    let inside = (0..3).all(|a| index[a] >= -0.5 && index[a] <= dims[a] as f64 - 0.5);
+    inside.then(|| trilinear(volume.as_slice(), dims, index))
+}
+
 /// Nearest-neighbour resampling of any voxel type (masks, label maps);
 /// voxels mapping outside the source get `fill`.
 pub fn resample_nearest<T: Copy + Send + Sync>(

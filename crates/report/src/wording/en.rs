@@ -501,16 +501,29 @@ fn f24(c: &Ctx<'_>) -> String {
 fn f28(c: &Ctx<'_>) -> String {
     let f = c.f;
     let bone = location(&f.site).unwrap_or_else(|| "chest wall bone".into());
-    let mut s = format!("Fracture of the {bone}");
-    if let Some(d) = measured(f, "displacement", ML) {
+    let has = |m: &str| f.morphology.iter().any(|x| x == m);
+    let kind = if has("healed") {
+        "Healed fracture"
+    } else if has("displaced") {
+        "Displaced fracture"
+    } else if has("nondisplaced") {
+        "Nondisplaced fracture"
+    } else {
+        "Fracture"
+    };
+    let mut s = format!("{kind} of the {bone}");
+    if !has("nondisplaced")
+        && let Some(d) = measured(f, "displacement", ML)
+    {
         s.push_str(&format!(", displacement {d}"));
     }
-    if f.measurement("callus").is_some_and(|v| v > 0.0)
-        || f.morphology.iter().any(|m| m == "callus")
-    {
+    if f.measurement("callus").is_some_and(|v| v > 0.0) || has("callus") {
         s.push_str(", with callus (healing)");
     }
     s.push_str(&others(c.f, &["displacement", "callus"]));
+    if f.extra.contains_key("flail_segment") {
+        s.push_str("; part of a flail segment");
+    }
     s
 }
 

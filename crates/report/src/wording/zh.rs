@@ -564,16 +564,29 @@ fn f24(c: &Ctx<'_>) -> String {
 
 fn f28(c: &Ctx<'_>) -> String {
     let f = c.f;
-    let mut s = format!("{}骨折", location(&f.site));
-    if let Some(d) = item(f, "displacement") {
+    let has = |m: &str| f.morphology.iter().any(|x| x == m);
+    let kind = if has("healed") {
+        "陈旧性骨折"
+    } else if has("displaced") {
+        "骨折，断端错位"
+    } else if has("nondisplaced") {
+        "无移位骨折"
+    } else {
+        "骨折"
+    };
+    let mut s = format!("{}{kind}", location(&f.site));
+    if !has("nondisplaced")
+        && let Some(d) = item(f, "displacement")
+    {
         s.push_str(&format!("，{d}"));
     }
-    if f.measurement("callus").is_some_and(|v| v > 0.0)
-        || f.morphology.iter().any(|m| m == "callus")
-    {
+    if f.measurement("callus").is_some_and(|v| v > 0.0) || has("callus") {
         s.push_str("，伴骨痂形成（愈合期）");
     }
     s.push_str(&others(c.f, &["displacement", "callus"]));
+    if f.extra.contains_key("flail_segment") {
+        s.push_str("，属连枷胸节段");
+    }
     s
 }
 
