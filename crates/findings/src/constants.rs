@@ -213,6 +213,13 @@ pub const AORTIC_CA_AROUND_MM: f64 = 12.0;
 /// voxels lies in the wall band (tuned).
 pub const AORTIC_CA_WALL_SHARE: f64 = 0.5;
 
+/// Calcium in the aortic valve's zone ([`AVC_FRAME_X`]...) lying, by its
+/// voxels' median, deeper than this inside the aorta mask's outline is in
+/// the root's lumen, the valve's (F20), not the wall's, mm: intimal
+/// plaque lies in the 2-3 mm wall, the valve's nodules inside it (tuned:
+/// real A0001's root wall calcium lay at the outline).
+pub const AORTIC_CA_VALVE_DEPTH_MM: f64 = 2.5;
+
 /// Noise guard: a component's peak stands this many noise SDs (measured
 /// inside the aorta) above the blood, as well as at 130 HU (tuned: noise
 /// SDs of 8-40 HU put the guard at 80-240 HU).
