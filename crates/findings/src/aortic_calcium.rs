@@ -16,7 +16,11 @@
 //!    calcified node) is seen whole: a component counts when at least
 //!    [`AORTIC_CA_WALL_SHARE`] of it lies in the band, and when its peak
 //!    stands [`AORTIC_CA_NOISE_K`] noise SDs above the blood (the SD
-//!    measured inside the aorta), and when at most
+//!    measured inside the aorta), and when it is not the aortic valve's
+//!    (F20: in the valve's zone at the top of the heart, when the heart
+//!    unit ran, and deeper than [`AORTIC_CA_VALVE_DEPTH_MM`] inside the
+//!    mask's outline, in the root's lumen; [`analyse_above_valve`]), and
+//!    when at most
 //!    [`AORTIC_CA_MAX_AIR_SHARE`] of the voxels within
 //!    [`AORTIC_CA_SHELL_MM`] of it are aerated lung (a sharp kernel's
 //!    overshoot at the mediastinum's border with the lung passes 130 HU
@@ -44,7 +48,7 @@ use crate::constants::{
     AORTIC_CA_AROUND_MM, AORTIC_CA_CONTRAST_HU, AORTIC_CA_EDGE_HU, AORTIC_CA_EDGE_MM,
     AORTIC_CA_GRADE_MM3, AORTIC_CA_INNER_MM, AORTIC_CA_MAX_AIR_SHARE, AORTIC_CA_MAX_SLICE_MM,
     AORTIC_CA_MIN_PEAK_HU, AORTIC_CA_NOISE_K, AORTIC_CA_OUTER_MM, AORTIC_CA_SHELL_MM,
-    AORTIC_CA_SMOOTH_MM, AORTIC_CA_WALL_SHARE, CAC_AIR_MAX_HU, CAC_HU,
+    AORTIC_CA_SMOOTH_MM, AORTIC_CA_VALVE_DEPTH_MM, AORTIC_CA_WALL_SHARE, CAC_AIR_MAX_HU, CAC_HU,
 };
 
 /// Codes this unit emits.
@@ -64,7 +68,7 @@ impl Default for AorticCalcium {
                 "Aortic wall calcification: calcium volume and grade of the thoracic aorta",
             )
             .requires(&["mask:aorta"])
-            .optional(&["centreline:aorta"])
+            .optional(&["centreline:aorta", "mask:heart"])
             .codes(&CODES)
             .resources(1, 600, 30.0),
         }
@@ -89,6 +93,20 @@ pub struct WallCalcium {
 /// The wall calcium of the aorta `aorta` on `ct`; `None` when the mask
 /// is empty.
 pub fn analyse(ct: &Volume<i16>, aorta: &Mask) -> Result<Option<WallCalcium>, AisuError> {
+    analyse_above_valve(ct, aorta, None)
+}
+
+/// [`analyse`], leaving out the aortic valve's calcium: a component whose
+/// centroid lies in the valve's zone at the top of the heart `valve`
+/// ([`crate::calcium::valve::Zone`]) and whose voxels lie, by their
+/// median, deeper than [`AORTIC_CA_VALVE_DEPTH_MM`] inside the aorta
+/// mask's outline is in the root's lumen: the valve's hinge and
+/// commissure calcium (F20), within the wall band but not in the wall.
+pub fn analyse_above_valve(
+    ct: &Volume<i16>,
+    aorta: &Mask,
+    valve: Option<&crate::calcium::valve::Zone>,
+) -> Result<Option<WallCalcium>, AisuError> {
     let full = *ct.geometry();
     let Some(b) = IndexBox::of_mask(aorta) else {
         return Ok(None);
@@ -162,6 +180,19 @@ pub fn analyse(ct: &Volume<i16>, aorta: &Mask) -> Result<Option<WallCalcium>, Ai
         if keep[l] {
             let (_, air) = shell_shares(v, hu.geometry(), hu.as_slice(), AORTIC_CA_SHELL_MM);
             keep[l] = air <= AORTIC_CA_MAX_AIR_SHARE;
+        }
+    }
+    if let Some(zone) = valve {
+        let depth = volume::distance_to_background(&inside);
+        let d = depth.as_slice();
+        for st in &parts.stats {
+            let l = st.label as usize;
+            if keep[l] && zone.holds(st.centroid_lps) {
+                let mut v: Vec<f32> = voxels[l].iter().map(|&i| d[i]).collect();
+                let mid = v.len() / 2;
+                v.select_nth_unstable_by(mid, f32::total_cmp);
+                keep[l] = f64::from(v[mid]) <= AORTIC_CA_VALVE_DEPTH_MM;
+            }
         }
     }
     // Each component's volume at its own half maximum over the blood:
@@ -253,7 +284,11 @@ impl Aisu for AorticCalcium {
         let exam = ctx.exam();
         let slice_mm = crate::slice_thickness_mm(exam, ct).max(ct.spacing()[2]);
         let aorta = ctx.mask("mask:aorta")?;
-        let Some(found) = analyse(ct, &aorta)? else {
+        let valve = ctx
+            .mask_opt("mask:heart")?
+            .and_then(|h| crate::calcium::detect::HeartFrame::of(&h))
+            .map(|frame| crate::calcium::valve::Zone { frame });
+        let Some(found) = analyse_above_valve(ct, &aorta, valve.as_ref())? else {
             return ctx.not_assessed("F21", "no aorta was found in the field of view");
         };
         if found.blood_hu > AORTIC_CA_CONTRAST_HU {

@@ -1,7 +1,9 @@
 //! `airad.calcium`: coronary artery calcification (FINDINGS.md F19),
-//! scored by the Agatston method on non-gated chest CT, and mitral
-//! annular calcification (F39) among the calcium it does not count as
-//! coronary ([`mitral`]).
+//! scored by the Agatston method on non-gated chest CT, and, among the
+//! calcium it does not count as coronary, aortic valve calcification
+//! (F20, [`valve`]: the calcium at the aortic root, scored by the same
+//! Agatston method) and mitral annular calcification (F39, [`mitral`]:
+//! the rest of the intracardiac calcium in the left heart).
 //!
 //! Method (CPU only):
 //! 1. [`detect`]: the search region is the pericardial sac and the heart
@@ -76,6 +78,7 @@
 pub mod agatston;
 pub mod detect;
 pub mod mitral;
+pub mod valve;
 
 use aisu::{
     Aisu, AisuError, Category, Context, ExamMeasurement, FindingDraft, Manifest, Mask, Measurement,
@@ -87,7 +90,7 @@ use crate::constants::{CAC_DRS_BOUNDS, CAC_MAX_SLICE_MM};
 use detect::{HeartFrame, VESSELS, Verdict};
 
 /// Codes this unit emits.
-pub const CODES: [&str; 2] = ["F19", "F39"];
+pub const CODES: [&str; 3] = ["F19", "F20", "F39"];
 
 /// The coronary calcium unit.
 pub struct Calcium {
@@ -100,8 +103,8 @@ impl Default for Calcium {
             manifest: Manifest::new(
                 "airad.calcium",
                 env!("CARGO_PKG_VERSION"),
-                "Coronary artery calcification (estimated Agatston score per vessel, CAC-DRS) \
-                 and mitral annular calcification",
+                "Coronary artery calcification (estimated Agatston score per vessel, CAC-DRS), \
+                 aortic valve calcification (Agatston score) and mitral annular calcification",
             )
             .optional(&[
                 "mask:heart",
@@ -141,6 +144,9 @@ pub struct Analysis {
     /// Mitral annular calcification: its voxels, volume (mm^3) and the
     /// measurement of [`mitral::find`].
     pub mac: Option<(Mask, f64, mitral::Mac)>,
+    /// Aortic valve calcification (`None` without calcium in the valve
+    /// zone).
+    pub valve: Option<valve::ValveCalcium>,
 }
 
 /// CAC-DRS Agatston category 0-3 of a total.
@@ -157,7 +163,8 @@ pub fn cac_drs(total: f64) -> u8 {
     }
 }
 
-/// Finds and scores the coronary calcium; `None` without a heart.
+/// Finds and scores the coronary calcium, and the valve's and the mitral
+/// annulus'; `None` without a heart.
 pub fn analyse(
     ct: &volume::Volume<i16>,
     heart: &Mask,
@@ -168,7 +175,8 @@ pub fn analyse(
     let Some(frame) = HeartFrame::of(heart) else {
         return Ok(None);
     };
-    let Some(mut scene) = detect::find(ct, heart, sac, fat, aorta)? else {
+    let zone = valve::Zone { frame };
+    let Some(mut scene) = detect::find(ct, heart, sac, fat, aorta, Some(&zone))? else {
         return Ok(None);
     };
     let g = *scene.hu.geometry();
@@ -197,14 +205,38 @@ pub fn analyse(
     }
     let score = agatston::score(&scene.hu, &owner, scene.bbox.lo[2]);
     let full = *ct.geometry();
+    let valve_parts = valve::find(&scene.components, &zone, scene.noise_hu);
+    let valve = valve::measure(&scene, &valve_parts, full)?;
+    for (k, c) in scene.components.iter().enumerate() {
+        let l = frame.local(c.centroid);
+        if c.peak_hu >= crate::constants::AVC_MIN_PEAK_HU && l[2] > 0.3 && l[2] < 1.5 {
+            tracing::debug!(
+                "calcium: component {k}: {} voxels, peak {:.0} HU, {:?}, heart frame \
+                 [{:.2}, {:.2}, {:.2}], valve {}",
+                c.voxels.len(),
+                c.peak_hu,
+                c.verdict,
+                l[0],
+                l[1],
+                l[2],
+                valve_parts.contains(&k)
+            );
+        }
+    }
     let [cx, cy, _] = g.dims;
-    let mac = mitral::find(&scene.components, &frame, scene.hu.as_slice(), |i| {
-        g.index_to_lps([
-            (i % cx) as f64,
-            ((i / cx) % cy) as f64,
-            (i / (cx * cy)) as f64,
-        ])
-    })
+    let mac = mitral::find(
+        &scene.components,
+        &valve_parts,
+        &frame,
+        scene.hu.as_slice(),
+        |i| {
+            g.index_to_lps([
+                (i % cx) as f64,
+                ((i / cx) % cy) as f64,
+                (i / (cx * cy)) as f64,
+            ])
+        },
+    )
     .map(|m| {
         let mut bits = vec![false; g.len()];
         for &i in &m.voxels {
@@ -234,6 +266,7 @@ pub fn analyse(
         counts,
         components: scene.components,
         mac,
+        valve,
     }))
 }
 
@@ -316,6 +349,9 @@ impl Aisu for Calcium {
         };
         let thick = slice_mm > CAC_MAX_SLICE_MM + 1e-6;
         let round1 = |x: f64| (x * 10.0).round() / 10.0;
+        if let Some(v) = &r.valve {
+            ctx.emit(valve::finding(v, exam, thick, slice_mm))?;
+        }
         if let Some((mask, volume, mac)) = &r.mac {
             ctx.emit(mac_finding(
                 mask,

@@ -159,6 +159,40 @@ pub const MAC_RING_RADIUS_MM: [f64; 2] = [8.0, 24.0];
 pub const MAC_EXTENSIVE_ARC_DEG: f64 = 180.0;
 
 // ---------------------------------------------------------------------
+// Aortic valve calcification (F20)
+// ---------------------------------------------------------------------
+
+/// Agatston score of the aortic valve above which severe aortic stenosis
+/// is likely, AU: women, men (gated CT; Clavel et al., JACC 2013;
+/// Pawade et al., Circ Cardiovasc Imaging 2018; the 2020 ACC/AHA valve
+/// guideline; FINDINGS.md F20).
+pub const AVC_SEVERE_AU: [f64; 2] = [1274.0, 2065.0];
+
+/// The valve zone in the heart's frame (half extents of the heart mask's
+/// box from its centroid; x to the patient's left, y posterior, z up):
+/// the aortic root is central, a little right of and in front of the
+/// heart's centre (between the right ventricular outflow in front, the
+/// left atrium behind and the right atrium to its right). Tuned on the
+/// phantoms, whose valve calcium lay at x -0.14 to -0.08, y -0.10 to
+/// 0.17, and the mitral annular calcium at x 0.2-0.24, y 0.33-0.58.
+pub const AVC_FRAME_X: [f64; 2] = [-0.45, 0.25];
+
+/// See [`AVC_FRAME_X`]: y.
+pub const AVC_FRAME_Y: [f64; 2] = [-0.45, 0.25];
+
+/// See [`AVC_FRAME_X`]: z, the heart's base: the valve lies in the top of
+/// the heart's outline or just above it, in the root (phantom valves at
+/// z 0.81-0.93); the mitral annulus lies at mid-height (phantom MAC at
+/// z -0.12 to 0.11) and the ascending aorta's wall calcium (F21) above
+/// the root (tuned: a phantom valve under a short heart mask lay at
+/// 1.22).
+pub const AVC_FRAME_Z: [f64; 2] = [0.5, 1.35];
+
+/// A valve component's peak reaches at least this, HU (dense calcium;
+/// noise in the blood does not; as for MAC).
+pub const AVC_MIN_PEAK_HU: f32 = 200.0;
+
+// ---------------------------------------------------------------------
 // Aortic wall calcification (F21)
 // ---------------------------------------------------------------------
 
@@ -178,6 +212,13 @@ pub const AORTIC_CA_AROUND_MM: f64 = 12.0;
 /// A component counts as wall calcium when at least this share of its
 /// voxels lies in the wall band (tuned).
 pub const AORTIC_CA_WALL_SHARE: f64 = 0.5;
+
+/// Calcium in the aortic valve's zone ([`AVC_FRAME_X`]...) lying, by its
+/// voxels' median, deeper than this inside the aorta mask's outline is in
+/// the root's lumen, the valve's (F20), not the wall's, mm: intimal
+/// plaque lies in the 2-3 mm wall, the valve's nodules inside it (tuned:
+/// real A0001's root wall calcium lay at the outline).
+pub const AORTIC_CA_VALVE_DEPTH_MM: f64 = 2.5;
 
 /// Noise guard: a component's peak stands this many noise SDs (measured
 /// inside the aorta) above the blood, as well as at 130 HU (tuned: noise

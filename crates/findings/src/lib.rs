@@ -10,7 +10,7 @@
 //! - [`heart_size`]: `airad.heart_size`, cardiomegaly from the axial cardiothoracic ratio (F17).
 //! - [`pericardium`]: `airad.pericardium`, pericardial effusion and haemopericardium (F18).
 //! - [`aorta_size`]: `airad.aorta_size`, thoracic aortic dilation and aneurysm (F22).
-//! - [`calcium`]: `airad.calcium`, coronary artery calcification (F19) and mitral annular calcification (F39).
+//! - [`calcium`]: `airad.calcium`, coronary artery calcification (F19), aortic valve calcification (F20) and mitral annular calcification (F39).
 //! - [`aortic_calcium`]: `airad.aortic_calcium`, aortic wall calcification (F21).
 //! - [`liver`]: `airad.liver`, hepatic steatosis from liver and spleen attenuation (F32).
 //! - [`bone_density`]: `airad.bone_density`, opportunistic vertebral bone density (F30).

@@ -137,9 +137,17 @@ const COMPANIONS: &[(&str, &str, f64)] = &[
     ("F30", "F29", 0.3),
 ];
 
-/// Minimum age (years) of a patient with a finding: coronary calcium,
-/// emphysema and osteoporotic fractures come with age.
-const MIN_AGE: &[(&str, f64)] = &[("F19", 55.0), ("F05", 50.0), ("F29", 60.0), ("F30", 55.0)];
+/// Minimum age (years) of a patient with a finding: coronary and aortic
+/// valve calcium, emphysema and osteoporotic fractures come with age
+/// (calcific aortic valve disease mostly after 65: Stewart et al., JACC
+/// 1997; a younger minimum leaves room for bicuspid valves).
+const MIN_AGE: &[(&str, f64)] = &[
+    ("F19", 55.0),
+    ("F20", 60.0),
+    ("F05", 50.0),
+    ("F29", 60.0),
+    ("F30", 55.0),
+];
 
 /// Slice thicknesses of a suite, dealt from a shuffled deck of ten per
 /// ten cases: mostly 0.625-5 mm, one thick (6-8 mm) in ten.

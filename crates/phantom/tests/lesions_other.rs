@@ -642,7 +642,7 @@ fn steatosis_lowers_the_liver_only() {
 fn drawn_specs_place_on_several_patients_reproducibly() {
     // Every kind with all parameters drawn, on patients of different
     // build; placement must succeed and the truth validate.
-    let all: Vec<LesionSpec> = ["F19", "F21", "F28", "F29", "F30", "F32", "F39"]
+    let all: Vec<LesionSpec> = ["F19", "F20", "F21", "F28", "F29", "F30", "F32", "F39"]
         .iter()
         .map(|c| phantom::lesions::spec_for_code(c).unwrap())
         .collect();
@@ -655,14 +655,18 @@ fn drawn_specs_place_on_several_patients_reproducibly() {
         // F21 and F39 are requested: coronary calcium's look-alikes do
         // not add a second of either.
         let codes: Vec<&str> = ph.truth.findings.iter().map(|f| f.code.as_str()).collect();
-        assert_eq!(codes, ["F19", "F21", "F28", "F29", "F30", "F32", "F39"]);
+        assert_eq!(
+            codes,
+            ["F19", "F20", "F21", "F28", "F29", "F30", "F32", "F39"]
+        );
         for f in &ph.truth.findings {
             // A single small plaque may own no voxel centre on 3.75 mm
             // pixels; it is then not assessable (F19 is not on 5 mm
             // slices anyway).
             let voxels = f.extra["mask_voxels"].as_u64().unwrap();
             assert!(
-                voxels > 0 || (matches!(f.code.as_str(), "F19" | "F21" | "F39") && !f.assessable),
+                voxels > 0
+                    || (matches!(f.code.as_str(), "F19" | "F20" | "F21" | "F39") && !f.assessable),
                 "seed {seed}: {} owns no voxel",
                 f.code
             );

@@ -133,12 +133,16 @@ fn robust_sd(v: Vec<f32>) -> Option<f32> {
 }
 
 /// Finds the calcified components around the heart and classifies them.
+/// The search region takes in the aortic valve's zone when given
+/// ([`super::valve::Zone`]): the valve lies at the top of the heart and
+/// in the root, which the heart and sac masks may leave out.
 pub fn find(
     ct: &Volume<i16>,
     heart: &Mask,
     sac: Option<&Mask>,
     fat: Option<&Mask>,
     aorta: Option<&Mask>,
+    zone: Option<&super::valve::Zone>,
 ) -> Result<Option<Scene>, AisuError> {
     let full = *ct.geometry();
     let Some(mut b) = IndexBox::of_mask(heart) else {
@@ -146,6 +150,9 @@ pub fn find(
     };
     if let Some(sb) = sac.and_then(IndexBox::of_mask) {
         b = b.union(&sb);
+    }
+    if let Some(rb) = zone.and_then(|z| z.index_box(&full)) {
+        b = b.union(&rb);
     }
     let s = full.spacing;
     let margin = std::array::from_fn(|a| {
@@ -162,7 +169,21 @@ pub fn find(
             *r |= *v;
         }
     }
-    let region = volume::dilate(&region, CAC_SEARCH_MARGIN_MM).map_err(fail)?;
+    let mut region = volume::dilate(&region, CAC_SEARCH_MARGIN_MM).map_err(fail)?;
+    if let Some(z) = zone {
+        let g = *region.geometry();
+        let [nx, ny, _] = g.dims;
+        for (i, v) in region.as_slice_mut().iter_mut().enumerate() {
+            if !*v {
+                let p = [
+                    (i % nx) as f64,
+                    ((i / nx) % ny) as f64,
+                    (i / (nx * ny)) as f64,
+                ];
+                *v = z.holds(g.index_to_lps(p));
+            }
+        }
+    }
     // Depth inside the heart (calcium holes filled).
     let filled = volume::fill_holes_slicewise(&heart_c).map_err(fail)?;
     let depth = volume::distance_to_background(&filled);

@@ -6,8 +6,9 @@
 //! intracardiac (deep in the heart mask) or without epicardial fat around
 //! them, in the left and posterior part of the heart (heart frame x above
 //! [`MAC_MIN_LEFT`], y above [`MAC_MIN_POSTERIOR`]), clear of the aorta
-//! by [`MAC_AORTA_CLEAR_MM`] (the aortic valve's calcium, F20, lies at the
-//! root), with a peak of [`MAC_MIN_PEAK_HU`] or more. Their volume is
+//! by [`MAC_AORTA_CLEAR_MM`] and not taken by the aortic valve
+//! ([`super::valve`]: the calcium in the root's cylinder, F20), with a
+//! peak of [`MAC_MIN_PEAK_HU`] or more. Their volume is
 //! counted at each component's half maximum over the soft tissue (the
 //! 130 HU outline of a blurred bar overstates it). The calcified arc is
 //! measured on a circle fitted to the calcium in its own plane (the
@@ -40,9 +41,11 @@ impl Mac {
 }
 
 /// Picks the MAC components and measures them; `None` without any.
+/// `valve` are the components the aortic valve took ([`super::valve`]),
 /// `hu` is the scene's crop, `positions` maps a crop voxel to LPS mm.
 pub fn find(
     components: &[Component],
+    valve: &[usize],
     frame: &HeartFrame,
     hu: &[i16],
     positions: impl Fn(usize) -> [f64; 3],
@@ -50,6 +53,7 @@ pub fn find(
     let picked: Vec<usize> = components
         .iter()
         .enumerate()
+        .filter(|(k, _)| !valve.contains(k))
         .filter(|(_, c)| {
             let l = frame.local(c.centroid);
             matches!(c.verdict, Verdict::Intracardiac | Verdict::NoFat)

@@ -72,6 +72,7 @@ pub fn run_real(case: &str, units: &[&str]) -> Option<(FindingsDocument, RunOutc
     .unwrap();
     let mut e = exam(image.volume.spacing()[2], ExamContext::Unknown);
     e.kvp = image.meta.kvp;
+    e.sex = image.meta.patient_sex.clone();
     e.contrast_agent = image.meta.contrast_agent.clone();
     println!(
         "{case}: kVp {:?}, contrast agent {:?}",
@@ -103,7 +104,10 @@ pub fn exam(slice_mm: f64, context: ExamContext) -> ExamInfo {
 #[allow(dead_code)]
 pub fn run_phantom(ph: &phantom::Phantom, units: &[&str], code: &str) -> FindingsDocument {
     let p = ph.params();
-    let (doc, outcome) = run_units(&ph.ct, exam(p.slice_mm, aisu::ExamContext::Unknown), units);
+    let mut e = exam(p.slice_mm, aisu::ExamContext::Unknown);
+    // The sex as the phantom's DICOM states it.
+    e.sex = Some(p.sex.to_string().to_uppercase());
+    let (doc, outcome) = run_units(&ph.ct, e, units);
     for r in &outcome.reports {
         println!(
             "seed {}: {} {:?} {:.2} s {:?}",

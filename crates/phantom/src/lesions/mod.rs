@@ -17,6 +17,7 @@
 
 pub mod aortic_calcium;
 pub mod aortic_dilation;
+pub mod aortic_valve_calcium;
 pub mod bone_density;
 pub mod cardiomegaly;
 pub mod coronary_calcium;
@@ -149,6 +150,8 @@ pub enum LesionSpec {
     PericardialEffusion(pericardial_effusion::PericardialEffusionSpec),
     /// F22 thoracic aortic dilation or aneurysm (the aorta built wider).
     AorticDilation(aortic_dilation::AorticDilationSpec),
+    /// F20 aortic valve calcification.
+    AorticValveCalcium(aortic_valve_calcium::AorticValveCalciumSpec),
     /// F21 aortic wall calcification.
     AorticCalcium(aortic_calcium::AorticCalciumSpec),
     /// F39 mitral annular calcification.
@@ -192,6 +195,9 @@ impl LesionSpec {
             )?)),
             LesionSpec::CoronaryCalcium(s) => Ok(Box::new(
                 coronary_calcium::CoronaryCalcium::place(s, model, r)?,
+            )),
+            LesionSpec::AorticValveCalcium(s) => Ok(Box::new(
+                aortic_valve_calcium::AorticValveCalcium::place(s, model, r)?,
             )),
             LesionSpec::AorticCalcium(s) => {
                 Ok(Box::new(aortic_calcium::AorticCalcium::place(s, model, r)?))
@@ -244,6 +250,9 @@ pub const SUPPORTED: &[(&str, MakeSpec)] = &[
     }),
     ("F19", || {
         LesionSpec::CoronaryCalcium(coronary_calcium::CoronaryCalciumSpec::default())
+    }),
+    ("F20", || {
+        LesionSpec::AorticValveCalcium(aortic_valve_calcium::AorticValveCalciumSpec::default())
     }),
     ("F21", || {
         LesionSpec::AorticCalcium(aortic_calcium::AorticCalciumSpec::default())

@@ -31,7 +31,7 @@ pub const TEMPLATES: [(&str, Template); 39] = [
     ("F17", f17),
     ("F18", f18),
     ("F19", f19),
-    ("F20", generic),
+    ("F20", f20),
     ("F21", f21),
     ("F22", f22),
     ("F23", generic),
@@ -420,6 +420,43 @@ fn f19(c: &Ctx<'_>) -> String {
     let mut used = vec!["agatston"];
     used.extend(VESSELS.iter().map(|(n, _)| *n));
     s.push_str(&others(c.f, &used));
+    s
+}
+
+fn f20(c: &Ctx<'_>) -> String {
+    let f = c.f;
+    let mut s = "Aortic valve calcification".to_string();
+    let score = f.measurements.iter().find(|m| m.name == "agatston");
+    if let Some(m) = score {
+        let estimated = m.method.as_deref().is_some_and(|x| x.contains("estimated"));
+        let kind = if estimated { "estimated " } else { "" };
+        s.push_str(&format!(", {kind}Agatston score {:.0}", m.value));
+        let threshold = f.extra.get("threshold_au").and_then(|v| v.as_f64());
+        let sex = f.extra.get("sex").and_then(|v| v.as_str());
+        match threshold {
+            Some(t) => {
+                let side = if m.value > t { "above" } else { "not above" };
+                let whose = match sex {
+                    Some("F") => " for women",
+                    Some("M") => " for men",
+                    _ => "",
+                };
+                s.push_str(&format!(" ({side} the {t:.0} AU threshold{whose})"));
+            }
+            None => {
+                let both = f.extra.get("thresholds_au").and_then(|v| v.as_array());
+                if let Some([w, m]) = both
+                    .map(|a| a.iter().filter_map(|x| x.as_f64()).collect::<Vec<_>>())
+                    .as_deref()
+                {
+                    s.push_str(&format!(
+                        " (patient sex unknown: the threshold is {w:.0} AU for women, {m:.0} AU for men)"
+                    ));
+                }
+            }
+        }
+    }
+    s.push_str(&others(c.f, &["agatston"]));
     s
 }
 

@@ -298,6 +298,9 @@ fn grade_system(system: &str) -> &str {
         "thoracic aortic diameter (FINDINGS.md F22)" => "胸主动脉径线",
         "aortic wall calcification (FINDINGS.md F21, convention)" => "主动脉壁钙化分级（约定）",
         "mitral annular calcification (FINDINGS.md F39)" => "二尖瓣环钙化范围",
+        "aortic valve calcification (FINDINGS.md F20, gated-CT thresholds)" => {
+            "主动脉瓣钙化（门控CT阈值）"
+        }
         other => other,
     }
 }
@@ -313,6 +316,13 @@ fn grade_value<'a>(system: &str, value: &'a str) -> &'a str {
             "severe" => "重度",
             "present" => "存在",
             "extensive" => "广泛（≥ 半周）",
+            "possible severe aortic stenosis, echocardiography advised" => {
+                "可能为重度主动脉瓣狭窄，建议超声心动图检查"
+            }
+            "possible severe aortic stenosis if female, echocardiography advised" => {
+                "若为女性则可能为重度主动脉瓣狭窄，建议超声心动图检查"
+            }
+            "below the severe aortic stenosis threshold" => "低于重度主动脉瓣狭窄阈值",
             other => other,
         };
     }

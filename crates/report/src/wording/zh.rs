@@ -31,7 +31,7 @@ pub const TEMPLATES: [(&str, Template); 39] = [
     ("F17", f17),
     ("F18", f18),
     ("F19", f19),
-    ("F20", generic),
+    ("F20", f20),
     ("F21", f21),
     ("F22", f22),
     ("F23", generic),
@@ -486,6 +486,46 @@ fn f19(c: &Ctx<'_>) -> String {
     if let Some(m) = measurement_list(f, &used) {
         s.push_str(&format!("，{m}"));
     }
+    s
+}
+
+/// The women's and men's thresholds a finding states when the sex is
+/// unknown.
+fn both_thresholds(f: &Finding) -> Option<[f64; 2]> {
+    let a = f.extra.get("thresholds_au")?.as_array()?;
+    Some([a.first()?.as_f64()?, a.get(1)?.as_f64()?])
+}
+
+fn f20(c: &Ctx<'_>) -> String {
+    let f = c.f;
+    let mut s = "主动脉瓣钙化".to_string();
+    let score = f.measurements.iter().find(|m| m.name == "agatston");
+    if let Some(m) = score {
+        let estimated = m.method.as_deref().is_some_and(|x| x.contains("estimated"));
+        let kind = if estimated { "（估计）" } else { "" };
+        s.push_str(&format!("，Agatston积分{kind}约 {:.0}", m.value));
+        let threshold = f.extra.get("threshold_au").and_then(|v| v.as_f64());
+        let sex = f.extra.get("sex").and_then(|v| v.as_str());
+        match threshold {
+            Some(t) => {
+                let side = if m.value > t { "高于" } else { "未超过" };
+                let whose = match sex {
+                    Some("F") => "女性",
+                    Some("M") => "男性",
+                    _ => "",
+                };
+                s.push_str(&format!("（{side}{whose}阈值 {t:.0} AU）"));
+            }
+            None => {
+                if let Some([w, m]) = both_thresholds(f) {
+                    s.push_str(&format!(
+                        "（性别未知：女性阈值 {w:.0} AU，男性阈值 {m:.0} AU）"
+                    ));
+                }
+            }
+        }
+    }
+    s.push_str(&others(c.f, &["agatston"]));
     s
 }
 
