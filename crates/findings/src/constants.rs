@@ -1309,6 +1309,13 @@ pub const RIBFX_AREA_MEDIAN_HALF_MM: f64 = 30.0;
 /// mm (a fracture is displaced from ~1-2 mm: Talbot 2017).
 pub const RIBFX_DISPLACED_MM: f64 = 1.5;
 
+/// The fragments' bone centroids are fitted this far from the line, mm,
+/// each side's line carried to it for the step: nearer, the sections
+/// (perpendicular to a centreline smoothed through the step) cut both
+/// fragments and average them (tuned: the first 2-10 mm window halved
+/// the phantoms' 2.6-7.4 mm steps).
+pub const RIBFX_STEP_FIT_MM: [f64; 2] = [4.0, 12.0];
+
 /// A callus: the section's bone area within a few mm of the line at least
 /// this many times the rib's running median (a fusiform callus of
 /// 1.5-4 mm over the cortex; healing from 2-6 weeks).

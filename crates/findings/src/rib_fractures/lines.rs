@@ -1,15 +1,17 @@
 //! Fracture lines on a straightened rib ([`super::straight`]): stations
-//! where most of the shaft's section is a valley along the rib (darker
-//! than the bone on both sides within a few mm), read only where the
-//! shaft on both sides is whole and centred; each line's step between
-//! the fragments and the bone area round it (callus).
+//! where the shaft's section, on the best-fitting of a few tilted
+//! planes, is a valley along the rib (darker on average than the same
+//! bone pixels on both sides within a few mm) by many of the rib's own
+//! robust deviations; read only where the shaft on both sides is whole
+//! and centred and no other bone crosses; each line's step between the
+//! fragments and the bone area round it (callus).
 
 use crate::constants::{
     RIBFX_AREA_MEDIAN_HALF_MM, RIBFX_AREA_RANGE, RIBFX_BASE_HALF_MM, RIBFX_BONE_HU,
     RIBFX_CALLUS_RATIO, RIBFX_CENTRED_MM, RIBFX_END_MARGIN_MM, RIBFX_FOREIGN_MAX_MM2,
     RIBFX_MIN_APART_MM, RIBFX_MIN_BONE_MM2, RIBFX_MIN_LINE_SHARE, RIBFX_OWN_SPREAD_MM,
     RIBFX_OWN_WIDEN_PX, RIBFX_SHAFT_HALF_THICK_MM, RIBFX_SIDE_FAR_MM, RIBFX_SIDE_NEAR_MM,
-    RIBFX_STEP_MM, RIBFX_TILTS, RIBFX_VALLEY_SIDES_MM,
+    RIBFX_STEP_FIT_MM, RIBFX_STEP_MM, RIBFX_TILTS, RIBFX_VALLEY_SIDES_MM,
 };
 use crate::rib_fractures::straight::Straight;
 
@@ -297,8 +299,8 @@ fn sides_whole(pr: &Profiles, k: usize) -> bool {
 /// their distance across the rib, mm.
 fn step_at(st: &Straight, pr: &Profiles, k: usize) -> f64 {
     let (near, far) = (
-        stations(RIBFX_SIDE_NEAR_MM),
-        2 * stations(RIBFX_SIDE_FAR_MM),
+        stations(RIBFX_STEP_FIT_MM[0]),
+        stations(RIBFX_STEP_FIT_MM[1]),
     );
     let n = st.len();
     let fit = |r: std::ops::RangeInclusive<usize>| -> Option<[f64; 3]> {
