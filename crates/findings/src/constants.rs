@@ -1260,7 +1260,7 @@ pub const RIBFX_VALLEY_SIDES_MM: [f64; 2] = [1.5, 4.0];
 /// many robust standard deviations above the rib's median drop: a
 /// fracture crosses the whole shaft, noise and texture do not (tuned on
 /// phantoms of 11-40 HU noise, soft to sharp kernels).
-pub const RIBFX_MIN_LINE_SHARE: f64 = 12.0;
+pub const RIBFX_MIN_LINE_SD: f64 = 12.0;
 
 /// Least bone in a section for it to be read, mm^2.
 pub const RIBFX_MIN_BONE_MM2: f64 = 4.0;

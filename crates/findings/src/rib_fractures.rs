@@ -35,7 +35,7 @@ use volume::Volume;
 
 use crate::constants::{
     RIBFX_DISPLACED_MM, RIBFX_FLAIL_RIBS, RIBFX_HAIRLINE_MAX_SLICE_MM, RIBFX_MASK_RADIUS_MM,
-    RIBFX_MAX_SLICE_MM, RIBFX_MIN_RIB_MM, RIBFX_STEP_MM,
+    RIBFX_MAX_SLICE_MM, RIBFX_MIN_LINE_SD, RIBFX_MIN_RIB_MM, RIBFX_STEP_MM,
 };
 
 pub mod lines;
@@ -199,7 +199,7 @@ fn read_rib(
         length_mm = length.round(),
         lines = ?lines
             .iter()
-            .map(|l| (l.station as f64 * RIBFX_STEP_MM, (l.share * 100.0).round() / 100.0, l.step_mm, (l.area_ratio * 100.0).round() / 100.0))
+            .map(|l| (l.station as f64 * RIBFX_STEP_MM, (l.strength_sd * 100.0).round() / 100.0, l.step_mm, (l.area_ratio * 100.0).round() / 100.0))
             .collect::<Vec<_>>(),
         "rib read"
     );
@@ -347,12 +347,13 @@ fn draft(
         );
     }
     d.extra.insert(
-        "line_share".into(),
-        json!((f.line.share * 100.0).round() / 100.0),
+        "line_strength_sd".into(),
+        json!((f.line.strength_sd * 100.0).round() / 100.0),
     );
     let z = ct.geometry().lps_to_index(f.point)[2];
     d.key_slice = Some(z.round().max(0.0) as usize);
-    d.confidence = (0.4 + 0.5 * f.line.share).clamp(0.4, 0.9);
+    // 0.5 at the threshold, 0.9 from 20 SDs above it.
+    d.confidence = (0.5 + 0.02 * (f.line.strength_sd - RIBFX_MIN_LINE_SD)).clamp(0.5, 0.9);
     Ok(d)
 }
 
@@ -366,7 +367,7 @@ mod tests {
             number,
             line: Line {
                 station: 0,
-                share: 0.5,
+                strength_sd: 20.0,
                 step_mm: 0.0,
                 area_ratio: 1.0,
             },

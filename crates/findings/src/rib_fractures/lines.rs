@@ -9,7 +9,7 @@
 use crate::constants::{
     RIBFX_AREA_MEDIAN_HALF_MM, RIBFX_AREA_RANGE, RIBFX_BASE_HALF_MM, RIBFX_BONE_HU,
     RIBFX_CALLUS_RATIO, RIBFX_CENTRED_MM, RIBFX_END_MARGIN_MM, RIBFX_FOREIGN_MAX_MM2,
-    RIBFX_MIN_APART_MM, RIBFX_MIN_BONE_MM2, RIBFX_MIN_LINE_SHARE, RIBFX_OWN_SPREAD_MM,
+    RIBFX_MIN_APART_MM, RIBFX_MIN_BONE_MM2, RIBFX_MIN_LINE_SD, RIBFX_OWN_SPREAD_MM,
     RIBFX_OWN_WIDEN_PX, RIBFX_SHAFT_HALF_THICK_MM, RIBFX_SIDE_FAR_MM, RIBFX_SIDE_NEAR_MM,
     RIBFX_STEP_FIT_MM, RIBFX_STEP_MM, RIBFX_TILTS, RIBFX_VALLEY_SIDES_MM,
 };
@@ -22,7 +22,7 @@ pub struct Line {
     pub station: usize,
     /// Strength of the line: its mean drop below the intact bone, in
     /// robust standard deviations of that drop along the rib.
-    pub share: f64,
+    pub strength_sd: f64,
     /// Step between the fragments, perpendicular to the rib, mm.
     pub step_mm: f64,
     /// Largest bone area near the line over the rib's running median.
@@ -43,9 +43,9 @@ fn stations(mm: f64) -> usize {
 
 /// Per-station profiles of one rib.
 struct Profiles {
-    /// Strength of a line per station (see [`Line::share`]; 0 where not
+    /// Strength of a line per station (see [`Line::strength_sd`]; 0 where not
     /// read).
-    share: Vec<f64>,
+    strength_sd: Vec<f64>,
     /// Bone area, mm^2.
     area: Vec<f64>,
     /// Running median of the area.
@@ -236,7 +236,7 @@ fn profiles(st: &Straight) -> Profiles {
         .collect();
     let (mid, sd) = crate::median_robust_sd(read).unwrap_or((0.0, 1.0));
     let sd = (sd as f64).max(1.0);
-    let share: Vec<f64> = dip
+    let strength_sd: Vec<f64> = dip
         .iter()
         .map(|&d| {
             if d.is_finite() {
@@ -255,7 +255,7 @@ fn profiles(st: &Straight) -> Profiles {
         })
         .collect();
     Profiles {
-        share,
+        strength_sd,
         area,
         area_median,
         centre,
@@ -267,7 +267,7 @@ fn profiles(st: &Straight) -> Profiles {
 /// with no other bone in the sections round it.
 fn sides_whole(pr: &Profiles, k: usize) -> bool {
     let (near, far) = (stations(RIBFX_SIDE_NEAR_MM), stations(RIBFX_SIDE_FAR_MM));
-    let n = pr.share.len();
+    let n = pr.strength_sd.len();
     if k < far || k + far >= n {
         return false;
     }
@@ -350,10 +350,10 @@ pub fn find_lines(st: &Straight) -> Vec<Line> {
     let callus_reach = stations(RIBFX_SIDE_FAR_MM);
     let mut found: Vec<Line> = Vec::new();
     let mut order: Vec<usize> = (head..n - tail).collect();
-    order.sort_by(|&a, &b| pr.share[b].total_cmp(&pr.share[a]));
+    order.sort_by(|&a, &b| pr.strength_sd[b].total_cmp(&pr.strength_sd[a]));
     let apart = stations(RIBFX_MIN_APART_MM);
     for k in order {
-        if pr.share[k] < RIBFX_MIN_LINE_SHARE {
+        if pr.strength_sd[k] < RIBFX_MIN_LINE_SD {
             break;
         }
         if found.iter().any(|l| l.station.abs_diff(k) < apart) || !sides_whole(&pr, k) {
@@ -368,7 +368,7 @@ pub fn find_lines(st: &Straight) -> Vec<Line> {
             .fold(0.0, f64::max);
         found.push(Line {
             station: k,
-            share: pr.share[k],
+            strength_sd: pr.strength_sd[k],
             step_mm: step_at(st, &pr, k),
             area_ratio,
         });
