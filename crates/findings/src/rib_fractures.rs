@@ -7,14 +7,14 @@
 //!    through the mask, smoothed, resampled every
 //!    [`RIBFX_STEP_MM`] ([`straight`]).
 //! 2. The CT is sampled on sections perpendicular to it (a curved planar
-//!    reformat). A fracture line is a station where most of the shaft's
-//!    bone is a valley along the rib: darker, by a share of its intact
-//!    level and by several noise deviations, than the bone on both sides
-//!    within [`RIBFX_VALLEY_HALF_MM`], allowing for a tilted plane
-//!    ([`lines`]). A line is read only where the shaft on both sides is
-//!    whole and centred on the centreline (crossings and tracing slips
-//!    are not fractures) and away from the head and the costochondral
-//!    end.
+//!    reformat). A fracture line is a station where the shaft's bone,
+//!    on the best of a few tilted planes, is a valley along the rib:
+//!    darker on average than the same pixels 1.5-4 mm on both sides, by
+//!    at least [`RIBFX_MIN_LINE_SD`] robust deviations of that drop along
+//!    the same rib ([`lines`]). A line is read only where the shaft on
+//!    both sides is whole and centred on the centreline, where no other
+//!    bone crosses (crossings and tracing slips are not fractures) and
+//!    away from the head and the costochondral end.
 //! 3. The step between the fragments (each side's centroids carried to
 //!    the line) gives `displacement`; a bone area well above the rib's
 //!    running median round the line is a callus: healed.
