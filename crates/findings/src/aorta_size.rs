@@ -144,10 +144,6 @@ fn sample(ct: &Volume<i16>, lps: [f64; 3]) -> Option<f64> {
     Some(v)
 }
 
-fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-
 /// The outer-wall edge along one ray from `centre` (distance, mm), `None`
 /// when the ray meets no fat or lung. Each profile sample is the mean of
 /// three points [`ALONG_MM`] apart along the course `t` (the aorta is the
@@ -271,7 +267,7 @@ pub fn cross_section(ct: &Volume<i16>, line: &Centreline, i: usize) -> Option<Cr
     if a == b {
         return None;
     }
-    let t = normalize(sub(line.points[b], line.points[a]));
+    let t = normalize(crate::sub(line.points[b], line.points[a]));
     let (e1, e2) = basis(t);
     let hint = line
         .radii_mm

@@ -58,6 +58,11 @@ pub(crate) fn median_robust_sd(mut values: Vec<f32>) -> Option<(f32, f32)> {
     Some((median, 1.4826 * mad))
 }
 
+/// `a - b`, componentwise (LPS points and directions).
+pub(crate) fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
+}
+
 /// Algebraic (Kasa) circle fit to plane points: (centre a, centre b, radius).
 pub(crate) fn fit_circle(points: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
     let n = points.len() as f64;

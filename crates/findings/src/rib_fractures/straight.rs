@@ -10,6 +10,7 @@ use aisu::Mask;
 use volume::{Volume, cross, norm, sample_linear};
 
 use crate::constants::{RIBFX_BIN_MM, RIBFX_SECTION_HALF_MM, RIBFX_STEP_MM};
+use crate::sub;
 
 /// One rib's cross-sections along its centreline.
 #[derive(Debug, Clone)]
@@ -247,10 +248,6 @@ pub fn straighten(ct: &Volume<i16>, own: &Mask, centres: Vec<[f64; 3]>) -> Strai
         own: inside,
         axes,
     }
-}
-
-fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
 }
 
 fn unit(a: [f64; 3]) -> Option<[f64; 3]> {
