@@ -276,6 +276,23 @@ pub const FISSURE_MAX_HU: f32 = -450.0;
 /// the lung's height below the apex.
 pub const OBLIQUE_POSTERIOR_DROP: f64 = 0.3;
 
+/// Lobes: the lobar bronchi leave their main bronchus or the bronchus
+/// intermedius at the hilum, T4-T6 (Netter plates 196 and 203), with the
+/// lung apex above the first rib and the posterior base at T10-T11: about
+/// 0.3-0.5 of the lung's height below the apex. A landmark outside this
+/// generous band (share of the height below the apex) is not a lobar
+/// bronchus, and the bronchial tree's names are then not used to place the
+/// oblique fissure (a tree grown into noise on a sharp kernel named points
+/// at the lung apex "rll" and "lll" and pushed the fissure 120-140 mm up).
+pub const LOBAR_BRONCHUS_HEIGHT_BAND: (f64, f64) = (0.15, 0.7);
+
+/// Lobes: an upper (or middle) and a lower lobe bronchus landmark closer
+/// than this, mm, are one point of a tree that did not split there (the
+/// lobar origins lie 10-25 mm apart: right upper lobe bronchus to middle
+/// lobe bronchus about 20 mm, left upper to lower about 10 mm; Netter
+/// plate 203), so the names are not used.
+pub const LOBAR_BRONCHI_MIN_SEPARATION_MM: f64 = 5.0;
+
 /// Lobes: a fissure whose fitted surface lies on a visible sheet over at
 /// least this share of the lung is reported complete (fissures are
 /// anatomically complete in about a third to a half of lungs; Raasch et

@@ -39,8 +39,9 @@ use volume::{Geometry, Volume};
 
 use crate::constants::{
     FISSURE_COMPLETE_SHARE, FISSURE_MAX_ANGLE_DEG, FISSURE_MAX_HU, FISSURE_MIN_AREA_MM2,
-    FISSURE_MIN_SUPPORT, FISSURE_SEEN_SHARE, LOBE_GRID_MM, OBLIQUE_POSTERIOR_DROP,
-    VESSEL_GAP_CONTRAST, VESSEL_GAP_MIN_SHARE, VESSEL_GAP_SIGMA_MM,
+    FISSURE_MIN_SUPPORT, FISSURE_SEEN_SHARE, LOBAR_BRONCHI_MIN_SEPARATION_MM,
+    LOBAR_BRONCHUS_HEIGHT_BAND, LOBE_GRID_MM, OBLIQUE_POSTERIOR_DROP, VESSEL_GAP_CONTRAST,
+    VESSEL_GAP_MIN_SHARE, VESSEL_GAP_SIGMA_MM,
 };
 use crate::fissures::{
     Candidate, Evidence, Fit, HeightField, Plane, PlaneSearch, Sheets, best_plane, fit_surface,
@@ -410,6 +411,13 @@ fn find_fissure(
     let min_support = f64::from(threshold) * FISSURE_MIN_SUPPORT * n;
     let field =
         |p: Plane| HeightField::from_fn(nx, ny, |x, y| p.at(x as f64 * s[0], y as f64 * s[1]));
+    tracing::debug!(
+        ?plane0,
+        ?found,
+        min_support,
+        ?fallback,
+        "lobes: fissure plane search"
+    );
     let reference = match (found, fallback) {
         (Some((p, support)), _) if support >= min_support => field(p),
         (_, Some(p)) => field(p),
@@ -577,6 +585,11 @@ pub fn segment_lobes(
             continue;
         };
         let name = if side == 0 { "right" } else { "left" };
+        let below_apex = |p: [f64; 3]| {
+            let h = grid.height(grid_index(&grid, p)[2]);
+            (shape.apex - h) / (shape.apex - shape.base).max(1.0)
+        };
+        let bronchi = bronchi.filter(|lm| lobar_bronchi_plausible(&below_apex, lm, side));
         let oblique_prior = oblique_prior(&grid, &shape, cx, cy, bronchi, side);
         let gap = vessel_gap_plane(
             &grid,
@@ -691,11 +704,7 @@ fn oblique_prior(
     let mut shift = 0.0;
     if let Some(lm) = bronchi {
         // Upper (and middle) lobe bronchi above, lower lobe bronchus below.
-        let (upper, lower): (&[&str], &str) = if side == 0 {
-            (&["rul", "rml"], "rll")
-        } else {
-            (&["lul"], "lll")
-        };
+        let (upper, lower) = lobar_names(side);
         let at = |name: &str| -> Option<(f64, f64)> {
             let p = lm.get(name)?;
             let i = grid_index(grid, *p);
@@ -716,8 +725,62 @@ fn oblique_prior(
             }
         }
     }
+    tracing::debug!(side, top, shift, "lobes: oblique prior");
     let _ = cx;
     HeightField::from_fn(cx, cy, |_, y| plane(grid.depth(y as f64)) + shift)
+}
+
+/// The lobar bronchus names of one side: upper (and middle), lower.
+fn lobar_names(side: usize) -> (&'static [&'static str], &'static str) {
+    if side == 0 {
+        (&["rul", "rml"], "rll")
+    } else {
+        (&["lul"], "lll")
+    }
+}
+
+/// Whether the bronchial tree's lobar landmarks of one side can place the
+/// fissures: each lies in the hilar band of heights
+/// ([`LOBAR_BRONCHUS_HEIGHT_BAND`]) and no upper (or middle) lobe bronchus
+/// shares the lower lobe bronchus's point
+/// ([`LOBAR_BRONCHI_MIN_SEPARATION_MM`]). A tree grown into noise names
+/// points anywhere; an unusable tree is ignored, not followed.
+/// `below_apex` gives a point's depth below the lung apex as a share of
+/// the lung's height.
+fn lobar_bronchi_plausible(
+    below_apex: &dyn Fn([f64; 3]) -> f64,
+    lm: &Landmarks,
+    side: usize,
+) -> bool {
+    let (upper, lower) = lobar_names(side);
+    let (band_top, band_bottom) = LOBAR_BRONCHUS_HEIGHT_BAND;
+    for &name in upper.iter().chain(std::iter::once(&lower)) {
+        let Some(p) = lm.get(name) else { continue };
+        let below_apex = below_apex(*p);
+        if !(band_top..=band_bottom).contains(&below_apex) {
+            tracing::debug!(
+                side,
+                name,
+                below_apex,
+                "lobes: a lobar bronchus outside the hilum; bronchial names not used"
+            );
+            return false;
+        }
+    }
+    if let Some(lp) = lm.get(lower) {
+        let fused = upper.iter().filter_map(|n| lm.get(*n)).any(|p| {
+            let d2: f64 = (0..3).map(|k| (p[k] - lp[k]).powi(2)).sum();
+            d2.sqrt() < LOBAR_BRONCHI_MIN_SEPARATION_MM
+        });
+        if fused {
+            tracing::debug!(
+                side,
+                "lobes: upper and lower lobe bronchi on one point; bronchial names not used"
+            );
+            return false;
+        }
+    }
+    true
 }
 
 /// The prior height of the right horizontal fissure: where the oblique
@@ -854,4 +917,48 @@ fn label_lobes(
         });
     }
     Ok(labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Heights in these tests: z = 300 mm is the apex, z = 0 the base.
+    fn below_apex(p: [f64; 3]) -> f64 {
+        (300.0 - p[2]) / 300.0
+    }
+
+    fn landmarks(points: &[(&str, [f64; 3])]) -> Landmarks {
+        points.iter().map(|(n, p)| (n.to_string(), *p)).collect()
+    }
+
+    #[test]
+    fn hilar_lobar_bronchi_are_used() {
+        let right = landmarks(&[
+            ("rul", [-60.0, 0.0, 190.0]),
+            ("rml", [-55.0, -15.0, 165.0]),
+            ("rll", [-55.0, 5.0, 160.0]),
+        ]);
+        assert!(lobar_bronchi_plausible(&below_apex, &right, 0));
+        // A side without names is not contradicted.
+        assert!(lobar_bronchi_plausible(&below_apex, &landmarks(&[]), 1));
+    }
+
+    #[test]
+    fn a_bronchus_at_the_apex_is_not_a_lobar_bronchus() {
+        let left = landmarks(&[("lul", [60.0, 0.0, 290.0]), ("lll", [60.0, 10.0, 160.0])]);
+        assert!(!lobar_bronchi_plausible(&below_apex, &left, 1));
+        let low = landmarks(&[("lul", [60.0, 0.0, 180.0]), ("lll", [60.0, 10.0, 30.0])]);
+        assert!(!lobar_bronchi_plausible(&below_apex, &low, 1));
+    }
+
+    #[test]
+    fn upper_and_lower_bronchi_on_one_point_are_not_used() {
+        let fused = landmarks(&[
+            ("rul", [-60.0, 0.0, 190.0]),
+            ("rml", [-55.0, -15.0, 165.0]),
+            ("rll", [-55.0, -14.0, 163.0]),
+        ]);
+        assert!(!lobar_bronchi_plausible(&below_apex, &fused, 0));
+    }
 }
