@@ -15,9 +15,11 @@
 //! centimetres on, straight above or below ([`track_bridged`]). When the upward track does not
 //! turn over the arch by itself (it may go on up the left subclavian
 //! artery), the arch is tracked from the top of the descending aorta in
-//! the directions it may leave it ([`track_arch`]); the ascending aorta
-//! found on its own is only a fallback, joined to the descending aorta
-//! when the gap is a step or two. The mask is the tube of the fitted
+//! the directions it may leave it ([`crate::aorta_arch`]); the ascending
+//! aorta found on its own is only a fallback, joined to the descending
+//! aorta when the gap is a step or two or when an arch track meets it (an
+//! aneurysm of the ascending aorta or the arch is wider than an arch track
+//! may grow). The mask is the tube of the fitted
 //! radii, without lung. Segments follow the centreline's shape: the arch
 //! is the stretch around the highest point that runs more across than up;
 //! the root is the lowest 20 mm of the ascending aorta; the hiatus starts
@@ -27,15 +29,15 @@ use std::sync::Arc;
 
 use aisu::{Aisu, AisuError, Artefact, Centreline, Context, Landmarks, Manifest, Mask};
 
+use crate::aorta_arch::{arch_tracks, find_ascending, join_at_arch, track_arch, track_ascending};
 use crate::constants::{
     AORTA_BRANCH_SHRINK, AORTA_BRIDGE_CONFIRM, AORTA_BRIDGE_DRIFT_MM, AORTA_BRIDGE_FORWARD_MM,
     AORTA_BRIDGE_GROWTH, AORTA_BRIDGE_MM, AORTA_BRIDGES, AORTA_FRONT_BONE_MIN_MM,
     AORTA_FRONT_BONE_MM, AORTA_MAX_BONE_SHARE, AORTA_TAPER, AORTIC_ROOT_MM, ARCH_MAX_GAP_MM,
-    ARCH_MAX_GROWTH, ARCH_MIN_DEPTH_MM, ARCH_MIN_DESCENT_MM, ARCH_START_STEPS, ASCENDING_MIN_RATIO,
     SEED_DR_MM, SEED_DRIFT_MM,
 };
 use crate::medgrid::{LungFacts, WorkGrid, thorax_grid, tube_volume};
-use crate::tubes::{Circle, TubeSpec, axial_circles, dist, normalize, smooth, track};
+use crate::tubes::{Circle, TubeSpec, axial_circles, dist, smooth, track};
 
 /// Cross-section model of the aorta on non-contrast CT.
 pub const AORTA_SPEC: TubeSpec = TubeSpec {
@@ -200,56 +202,31 @@ pub fn segment_aorta(
         descending
     } else {
         let desc = descending[top..].to_vec();
-        if let Some((k, arch)) = track_arch(&grid, &facts, &desc, seed.r) {
+        let tracks = arch_tracks(&grid, &facts, &desc, seed.r);
+        if let Some((k, arch)) = track_arch(&tracks) {
             // The arch and ascending aorta as tracked, root first, then
             // the descending aorta from where the arch left it.
             let mut path: Vec<Circle> = arch.into_iter().rev().collect();
             path.extend_from_slice(&desc[k..]);
             path
-        } else {
+        } else if let Some(asc_seed) = find_ascending(&grid, &facts, &desc[0], seed.r) {
             // Find the ascending aorta on its own and track it up over
             // the arch towards the descending aorta.
-            match find_ascending(&grid, &facts, &desc[0], seed.r) {
-                Some(asc_seed) => {
-                    let near_desc = |c: &Circle| {
-                        stop_in_lung(c) || desc.iter().take(8).any(|d| dist(d.c, c.c) < d.r + c.r)
-                    };
-                    let to_root = |c: &Circle| stop_in_lung(c) || grown(c, asc_seed.r, 1.25);
-                    let asc_down = track(
-                        &grid,
-                        None,
-                        &AORTA_SPEC,
-                        &asc_seed,
-                        [0.0, 0.0, -1.0],
-                        150.0,
-                        &to_root,
-                    );
-                    let asc_up = track(
-                        &grid,
-                        None,
-                        &AORTA_SPEC,
-                        &asc_seed,
-                        [0.0, 0.0, 1.0],
-                        150.0,
-                        &near_desc,
-                    );
-                    let mut path: Vec<Circle> = asc_down.into_iter().rev().collect();
-                    path.push(asc_seed);
-                    path.extend(asc_up);
-                    // Only a short gap (a step or two the fit lost) is
-                    // closed; a long one is left open rather than guessed.
-                    let gap = path
-                        .last()
-                        .map_or(f64::MAX, |a| dist(a.c, desc[0].c) - a.r - desc[0].r);
-                    if gap <= ARCH_MAX_GAP_MM {
-                        path.extend(desc);
-                        path
-                    } else {
-                        desc
-                    }
-                }
-                None => desc,
+            let mut path = track_ascending(&grid, &facts, &asc_seed, &desc);
+            // A short gap (a step or two the fit lost) is closed; else an
+            // arch track that meets the ascending aorta joins the two; a
+            // long gap is left open rather than guessed.
+            let gap = path
+                .last()
+                .map_or(f64::MAX, |a| dist(a.c, desc[0].c) - a.r - desc[0].r);
+            if gap <= ARCH_MAX_GAP_MM {
+                path.extend(desc);
+                path
+            } else {
+                join_at_arch(&path, &tracks, &desc).unwrap_or(desc)
             }
+        } else {
+            desc
         }
     };
     let mut path = path;
@@ -411,56 +388,10 @@ fn behind_bone(grid: &WorkGrid, c: &Circle) -> bool {
     })
 }
 
-/// Finds the ascending aorta below the top of the descending aorta: in
-/// front of and to the right of it, the large round disc that recurs at
-/// the same place on the most slices (the pulmonary trunk runs obliquely
-/// and recurs on fewer slices), ties going to the better score. It is at
-/// least as wide as the descending aorta (`desc_r`), which the SVC beside
-/// it is not.
-fn find_ascending(
-    grid: &WorkGrid,
-    facts: &LungFacts,
-    desc_top: &Circle,
-    desc_r: f64,
-) -> Option<Circle> {
-    let s = grid.spacing();
-    let spec = TubeSpec {
-        r_range: (11.0, 26.0),
-        ..AORTA_SPEC
-    };
-    let mut found: Vec<Vec<Circle>> = Vec::new();
-    let mut z = desc_top.c[2] - 5.0;
-    while z >= desc_top.c[2] - 70.0 && z >= 0.0 {
-        let k = ((z / s[2]).round() as usize).min(grid.dims()[2] - 1);
-        if let Some((ya, _)) = facts.y_extent[k] {
-            let roi = (
-                facts.mid_x - 70.0,
-                desc_top.c[0] - 10.0,
-                ya,
-                desc_top.c[1] - 15.0,
-            );
-            if roi.0 < roi.1 && roi.2 < roi.3 {
-                found.push(
-                    axial_circles(grid, None, &spec, k as f64 * s[2], roi)
-                        .into_iter()
-                        .filter(|c| {
-                            (0.0..=100.0).contains(&c.inner_hu)
-                                && !facts.is_lung(grid, c.c)
-                                && c.r >= ASCENDING_MIN_RATIO * desc_r
-                        })
-                        .collect(),
-                );
-            }
-        }
-        z -= 5.0_f64.max(s[2]);
-    }
-    most_recurrent(&found)
-}
-
 /// The circle, among circles found on successive slices, that has a
 /// neighbour of similar position and radius on the most other slices
 /// (ties to the better score).
-fn most_recurrent(found: &[Vec<Circle>]) -> Option<Circle> {
+pub(crate) fn most_recurrent(found: &[Vec<Circle>]) -> Option<Circle> {
     let mut best: Option<(usize, Circle)> = None;
     for (i, slice) in found.iter().enumerate() {
         for c in slice {
@@ -481,71 +412,6 @@ fn most_recurrent(found: &[Vec<Circle>]) -> Option<Circle> {
         }
     }
     best.map(|(_, c)| c)
-}
-
-/// Tracks the arch and the ascending aorta from the top of the descending
-/// aorta (`desc`, top first): the arch leaves it forwards, to the right
-/// and upwards over the left main bronchus and the pulmonary artery, then
-/// turns down in front of the trachea into the ascending aorta. Tracks
-/// with perpendicular cross-sections ([`track`]) are started from the
-/// highest descending cross-sections in several directions of that
-/// half-space; the one that comes down furthest in front of the
-/// descending aorta wins. Returns the index of the descending
-/// cross-section the arch leaves from and the cross-sections from there
-/// on (start excluded) down to the root, or `None` when no track comes
-/// down.
-fn track_arch(
-    grid: &WorkGrid,
-    facts: &LungFacts,
-    desc: &[Circle],
-    seed_r: f64,
-) -> Option<(usize, Vec<Circle>)> {
-    let top = desc.first()?;
-    // The tube is no wider than the ascending aorta (wider is the heart
-    // or a mass) and no narrower than where a branch leaves; it must not
-    // come back down onto the descending aorta.
-    let stop = |c: &Circle| {
-        facts.is_lung(grid, c.c)
-            || c.r > ARCH_MAX_GROWTH * seed_r
-            || c.r < AORTA_BRANCH_SHRINK * seed_r
-            || desc
-                .iter()
-                .filter(|d| d.c[2] < top.c[2] - ARCH_MIN_DESCENT_MM)
-                .any(|d| dist(d.c, c.c) < d.r + c.r)
-    };
-    let mut best: Option<(f64, usize, Vec<Circle>)> = None;
-    // The arch leaves the descending aorta somewhere in its top few
-    // centimetres (the tracker may have gone on up the left subclavian
-    // artery, which continues the descending aorta's vertical course).
-    for (k, start) in desc.iter().enumerate().take(ARCH_START_STEPS).step_by(2) {
-        for (dx, dy) in [
-            (0.0, -1.0),
-            (-0.5, -0.87),
-            (-0.87, -0.5),
-            (0.5, -0.87),
-            (-1.0, 0.0),
-        ] {
-            for dz in [0.7, 0.25, -0.2] {
-                let dir = normalize([dx, dy, dz]);
-                let t = track(grid, None, &AORTA_SPEC, start, dir, 320.0, &stop);
-                let Some(apex) = t.iter().map(|c| c.c[2]).reduce(f64::max) else {
-                    continue;
-                };
-                let apex = apex.max(start.c[2]);
-                let Some(end) = t.last() else { continue };
-                let descent = apex - end.c[2];
-                // The ascending aorta ends well in front of the descending.
-                let in_front = end.c[1] < start.c[1] - ARCH_MIN_DEPTH_MM;
-                if descent >= ARCH_MIN_DESCENT_MM
-                    && in_front
-                    && best.as_ref().is_none_or(|(b, _, _)| descent > *b)
-                {
-                    best = Some((descent, k, t));
-                }
-            }
-        }
-    }
-    best.map(|(_, k, t)| (k, t))
 }
 
 /// Names each point of the path (root first): root, ascending, arch,

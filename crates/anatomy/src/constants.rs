@@ -432,9 +432,24 @@ pub const AORTA_FRONT_BONE_MIN_MM: f64 = 4.0;
 pub const AORTA_MAX_BONE_SHARE: f64 = 0.4;
 /// Aorta: the ascending aorta is at least this factor of the descending
 /// aorta's radius (ascending 30-37 mm across, mid-descending 24-29 mm:
-/// Hager et al., J Vasc Surg 2002), while the SVC beside it is smaller
-/// (about 20 mm across).
-pub const ASCENDING_MIN_RATIO: f64 = 1.0;
+/// Hager et al., J Vasc Surg 2002, a ratio of 1.2-1.3), while the SVC
+/// beside it is smaller (about 20 mm across) but may fit as wide as the
+/// descending aorta where it enters a large right atrium.
+pub const ASCENDING_MIN_RATIO: f64 = 1.15;
+/// Aorta: the ascending aorta's centre lies at most this far (mm) to the
+/// right of the lungs' midline: it runs up behind the right half of the
+/// sternum (the sternum is 25-50 mm wide; even a 6 cm aneurysm keeps its
+/// centre within about 4 cm of the midline), while the SVC and the right
+/// atrium form the right border of the mediastinum further out (Gray's
+/// Anatomy, 42nd ed.).
+pub const ASCENDING_MAX_RIGHT_MM: f64 = 45.0;
+/// Aorta: tracked down from where it was found, the ascending aorta has
+/// entered the heart when its cross-section grows wider than this factor
+/// of the found radius: the sinuses of Valsalva are about 1.2-1.3 times
+/// the tubular ascending aorta (34 against 29 mm in men: Roman et al., Am
+/// J Cardiol 1989), and the ascending aorta is found where it is round,
+/// which in a fusiform aneurysm may be its narrower upper end.
+pub const ASCENDING_ROOT_GROWTH: f64 = 1.4;
 /// Aorta: a cross-section tracked over the arch and down the ascending
 /// aorta larger than this factor of the descending seed's radius has run
 /// into the heart or a mass (the ascending aorta is at most about 1.4

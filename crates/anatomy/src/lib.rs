@@ -6,6 +6,7 @@
 pub mod abdomen;
 pub mod airways;
 pub mod aorta;
+pub mod aorta_arch;
 pub mod body;
 pub mod bronchial_labels;
 pub mod bronchial_tree;

@@ -106,11 +106,11 @@ fn check_phantom(seed: u64) {
     score("stomach", &["stomach"]);
     // The targets (heart, aorta, liver >= 0.85) are measured over
     // the 20-case suite by `airad eval` (docs/performance.md). Here they
-    // hold for heart and liver; the aorta, whose radius stops short of the
-    // outer wall, is guarded at its present level (0.79-0.83) until that is
-    // fixed, and so is the pulmonary artery (0.30-0.68).
+    // hold for heart and liver; the aorta (0.84-0.86 on these seeds, 0.82
+    // over the suite) is guarded a little below its present level, and so
+    // is the pulmonary artery (0.30-0.68).
     assert!(heart >= 0.85, "heart Dice {heart:.3}");
-    assert!(aorta >= 0.75, "aorta Dice {aorta:.3}");
+    assert!(aorta >= 0.8, "aorta Dice {aorta:.3}");
     assert!(liver >= 0.85, "liver Dice {liver:.3}");
     assert!(sac >= 0.7, "pericardial sac Dice {sac:.3}");
     assert!(pa >= 0.25, "pulmonary artery Dice {pa:.3}");
