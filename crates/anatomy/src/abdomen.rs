@@ -6,8 +6,11 @@
 //! Artif Intell Med 2009, and the chest-CT liver dome approach of
 //! Pickhardt's opportunistic screening work): on a 1.5 mm work grid of the
 //! region below the lung bases,
-//! - liver: seeded under the right hemidiaphragm (below the highest point
-//!   of the right lung base), its own HU is measured around the seed
+//! - liver: seeded under the dome of the right hemidiaphragm (the column
+//!   nearest the centre of the right lung's footprint,
+//!   [`LIVER_SEED_DEPTH_MM`](crate::constants::LIVER_SEED_DEPTH_MM) under
+//!   its lowest lung voxel; not under the costophrenic recesses, which
+//!   reach far lower), its own HU is measured around the seed
 //!   (steatosis moves it), voxels within [`LIVER_BAND_HU`](crate::constants::LIVER_BAND_HU) of it are
 //!   grown from the seed after an opening of [`LIVER_OPEN_MM`](crate::constants::LIVER_OPEN_MM) (which
 //!   cuts the thin contacts with diaphragm, chest wall, IVC, kidney and
@@ -24,7 +27,8 @@ use aisu::{Aisu, AisuError, Context, Manifest, Mask};
 use volume::{Connectivity, Volume, label_components};
 
 use crate::constants::{
-    GAS_MAX_HU, LIVER_BAND_HU, LIVER_MIN_ML, LIVER_OPEN_MM, ORGAN_MIN_ML, SPLEEN_HU,
+    GAS_MAX_HU, LIVER_BAND_HU, LIVER_MIN_ML, LIVER_OPEN_MM, LIVER_SEED_DEPTH_MM, ORGAN_MIN_ML,
+    SPLEEN_HU,
 };
 use crate::medgrid::{WorkGrid, crop_box, grown_bbox};
 use crate::util::err;
@@ -192,20 +196,24 @@ fn liver(
     let plane = nx * ny;
     let rl = right_lung.as_slice();
     let hu = grid.hu.as_slice();
-    // The dome: under the middle of the right lung's base (the centroid
-    // of its lowest 30 mm), the lowest lung voxel of that column.
-    let Some(zlow) = (0..nz).find(|z| rl[z * plane..(z + 1) * plane].iter().any(|v| *v)) else {
-        return Ok(None);
-    };
-    let zcap = zlow + (30.0 / s[2]).round() as usize;
+    // The dome: the right hemidiaphragm bulges highest under the middle
+    // of the hemithorax, so the seed column is the one nearest the centre
+    // of the right lung's footprint (each column counted once) that has
+    // tissue under its lowest lung voxel. The centroid of the lung's
+    // lowest voxels would not do: the posterior costophrenic recess
+    // reaches far below the dome, often to the bottom of a chest scan,
+    // and the tissue under it is the posterior chest wall, retroperitoneal
+    // fat or the bare area, not the liver.
+    let depth = ((LIVER_SEED_DEPTH_MM / s[2]).round() as usize).max(1);
+    let lowest: Vec<Option<usize>> = (0..plane)
+        .map(|i| (0..nz).find(|z| rl[z * plane + i]))
+        .collect();
     let (mut sx, mut sy, mut count) = (0.0, 0.0, 0usize);
-    for z in zlow..=zcap.min(nz - 1) {
-        for i in 0..plane {
-            if rl[z * plane + i] {
-                sx += (i % nx) as f64;
-                sy += (i / nx) as f64;
-                count += 1;
-            }
+    for (i, zb) in lowest.iter().enumerate() {
+        if zb.is_some() {
+            sx += (i % nx) as f64;
+            sy += (i / nx) as f64;
+            count += 1;
         }
     }
     if count == 0 {
@@ -215,30 +223,30 @@ fn liver(
         (sx / count as f64).round() as usize,
         (sy / count as f64).round() as usize,
     );
-    // The nearest column with lung and tissue under it.
+    // The nearest column with lung and liver-like tissue under it, deep
+    // enough in the grid that the seed is not clamped to its floor.
     let mut dome: Option<(usize, usize, usize)> = None;
-    for y in 0..ny {
-        for x in 0..nx {
-            let i = x + nx * y;
-            let Some(zb) = (0..nz).find(|z| rl[z * plane + i]) else {
-                continue;
-            };
-            let d = x.abs_diff(mx) + y.abs_diff(my);
-            let below = zb.saturating_sub(((20.0 / s[2]).round() as usize).max(1));
-            let j = below * plane + i;
-            if zb == 0 || !free[j] || !(-40.0..=110.0).contains(&hu[j]) {
-                continue;
-            }
-            if dome.is_none_or(|b| d < b.2) {
-                dome = Some((i, zb, d));
-            }
+    for (i, zb) in lowest.iter().enumerate() {
+        let Some(zb) = *zb else {
+            continue;
+        };
+        if zb < depth {
+            continue;
+        }
+        let (x, y) = (i % nx, i / nx);
+        let d = x.abs_diff(mx) + y.abs_diff(my);
+        let j = (zb - depth) * plane + i;
+        if !free[j] || !(-40.0..=110.0).contains(&hu[j]) {
+            continue;
+        }
+        if dome.is_none_or(|b| d < b.2) {
+            dome = Some((i, zb, d));
         }
     }
     let Some((column, zb, _)) = dome else {
         return Ok(None);
     };
-    let depth = ((20.0 / s[2]).round() as usize).max(1);
-    let zs = zb.saturating_sub(depth);
+    let zs = zb - depth;
     // The liver's own HU: median over a 10 mm neighbourhood.
     let (cx, cy) = (column % nx, column / nx);
     let rx = (10.0 / s[0]).round() as usize;

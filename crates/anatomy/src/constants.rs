@@ -529,6 +529,10 @@ pub const LIVER_BAND_HU: f32 = 22.0;
 /// Liver: opening radius parting the liver from its neighbours (diaphragm
 /// 2-5 mm, intercostal muscle and stomach wall 3-5 mm thick), mm.
 pub const LIVER_OPEN_MM: f64 = 5.0;
+/// Liver: depth of the liver seed under the lowest lung voxel of the dome
+/// column, mm: below the diaphragm (2-5 mm thick) and the partial volume
+/// of the lung base on 5-8 mm slices, inside the dome of the liver.
+pub const LIVER_SEED_DEPTH_MM: f64 = 20.0;
 /// Liver: a liver part smaller than this (mL) counts as not in view.
 pub const LIVER_MIN_ML: f64 = 20.0;
 /// Spleen: HU range on non-contrast CT (about 45-50 HU: Boyce et al.,

@@ -140,6 +140,34 @@ fn phantom_mediastinum_seed_6() {
     check_phantom(6);
 }
 
+/// Case 12 of the 20-case evaluation suite (`airad phantom suite`, seed
+/// 2026): a large heart over a scan that stops a few centimetres under the
+/// lung bases, where the posterior costophrenic recess reaches the bottom
+/// slices. The liver seed was once taken under the lowest lung voxels (that
+/// recess), landed on the scan's floor in retroperitoneal fat, and the
+/// liver came out absent (Dice 0); cases 6 (steatosis) and 7 (effusion)
+/// failed the same way (0.18, 0.58).
+#[test]
+fn phantom_liver_seeded_under_the_dome() {
+    let mut p = phantom::output::suite_params(20, 2026).swap_remove(11);
+    p.slice_mm = 5.0;
+    let ph = phantom::generate(&p, &NoProgress).unwrap();
+    let outcome = units::analyse(
+        &ph.ct,
+        &[
+            "airad.body",
+            "airad.airways",
+            "airad.lungs",
+            "airad.aorta",
+            "airad.heart",
+            "airad.abdomen",
+        ],
+    );
+    let liver = mask(&outcome, "mask:liver").map_or(0.0, |m| dice(m, &ph.labels, &["liver"]));
+    println!("suite case 12: dice liver {liver:.3}");
+    assert!(liver >= 0.85, "liver Dice {liver:.3}");
+}
+
 fn load(case: &str) -> Option<LoadedImage> {
     let dir = real_data(&format!("lung-pet-ct-dx/{case}"))?;
     Some(imaging_io::read_image(&dir.join("ct"), &Default::default(), &NoProgress).unwrap())
