@@ -121,6 +121,23 @@ pub struct AortaSegmentation {
 /// recurs at the same place and size on the most slices (the descending
 /// aorta is a straight vertical tube over 15-20 cm; hilar vessels, nodes
 /// and the oesophagus are round over a few centimetres at most, or
+/// The circles on slice `k` within `roi` (x from, x to, y from, y to, mm)
+/// that hold blood (0-100 HU inside), lie outside the lungs and that
+/// `keep` accepts.
+pub(crate) fn blood_circles(
+    grid: &WorkGrid,
+    facts: &LungFacts,
+    spec: &TubeSpec,
+    k: usize,
+    roi: (f64, f64, f64, f64),
+    keep: impl Fn(&Circle) -> bool,
+) -> Vec<Circle> {
+    axial_circles(grid, None, spec, k as f64 * grid.spacing()[2], roi)
+        .into_iter()
+        .filter(|c| (0.0..=100.0).contains(&c.inner_hu) && !facts.is_lung(grid, c.c) && keep(c))
+        .collect()
+}
+
 /// smaller), ties going to the better score.
 pub fn find_descending_seed(grid: &WorkGrid, facts: &LungFacts) -> Option<Circle> {
     let (z0, z1) = facts.z_range;
@@ -142,17 +159,9 @@ pub fn find_descending_seed(grid: &WorkGrid, facts: &LungFacts) -> Option<Circle
                 (ya + yp) / 2.0,
                 yp - 5.0,
             );
-            found.push(
-                axial_circles(grid, None, &spec, k as f64 * s[2], roi)
-                    .into_iter()
-                    .filter(|c| {
-                        (0.0..=100.0).contains(&c.inner_hu)
-                            && !facts.is_lung(grid, c.c)
-                            && bone_share(grid, c) < AORTA_MAX_BONE_SHARE
-                            && !behind_bone(grid, c)
-                    })
-                    .collect(),
-            );
+            found.push(blood_circles(grid, facts, &spec, k, roi, |c| {
+                bone_share(grid, c) < AORTA_MAX_BONE_SHARE && !behind_bone(grid, c)
+            }));
         }
         z += 10.0_f64.max(s[2]);
     }

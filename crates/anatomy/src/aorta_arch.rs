@@ -8,13 +8,13 @@
 //! the heart), and the ascending aorta's own track may stop short of the
 //! arch or turn up a supra-aortic branch.
 
-use crate::aorta::{AORTA_SPEC, most_recurrent};
+use crate::aorta::{AORTA_SPEC, blood_circles, most_recurrent};
 use crate::constants::{
     AORTA_BRANCH_SHRINK, ARCH_MAX_GAP_MM, ARCH_MAX_GROWTH, ARCH_MIN_DEPTH_MM, ARCH_MIN_DESCENT_MM,
     ARCH_START_STEPS, ASCENDING_MAX_RIGHT_MM, ASCENDING_MIN_RATIO, ASCENDING_ROOT_GROWTH,
 };
 use crate::medgrid::{LungFacts, WorkGrid};
-use crate::tubes::{Circle, TubeSpec, axial_circles, dist, normalize, track};
+use crate::tubes::{Circle, TubeSpec, dist, normalize, track};
 
 /// Finds the ascending aorta below the top of the descending aorta: at
 /// least [`ARCH_MIN_DEPTH_MM`] in front of it, to its right but no more
@@ -47,16 +47,9 @@ pub(crate) fn find_ascending(
                 desc_top.c[1] - ARCH_MIN_DEPTH_MM,
             );
             if roi.0 < roi.1 && roi.2 < roi.3 {
-                found.push(
-                    axial_circles(grid, None, &spec, k as f64 * s[2], roi)
-                        .into_iter()
-                        .filter(|c| {
-                            (0.0..=100.0).contains(&c.inner_hu)
-                                && !facts.is_lung(grid, c.c)
-                                && c.r >= ASCENDING_MIN_RATIO * desc_r
-                        })
-                        .collect(),
-                );
+                found.push(blood_circles(grid, facts, &spec, k, roi, |c| {
+                    c.r >= ASCENDING_MIN_RATIO * desc_r
+                }));
             }
         }
         z -= 5.0_f64.max(s[2]);
