@@ -324,6 +324,17 @@ pub const RIB_MAX_RADIUS_MM: f64 = 6.5;
 /// Lassen et al., IEEE TMI 2013, use a vessel-distance cost on this scale).
 pub const VESSEL_GAP_SIGMA_MM: f64 = 3.0;
 
+/// Lobes: the surrounding lung whose vessel density a fissure's band is
+/// compared with, mm (a few times the band's smoothing: the vessel density
+/// changes from hilum to periphery over centimetres, a fissure's band over
+/// millimetres).
+pub const VESSEL_GAP_CONTEXT_SIGMA_MM: f64 = 12.0;
+
+/// Lobes: floor under the surrounding vessel density, as a share of the
+/// lung's mean, so that nearly vessel-free lung (periphery, emphysema)
+/// does not make any plane through it look like a fissure.
+pub const VESSEL_GAP_CONTEXT_FLOOR: f64 = 0.25;
+
 /// Lobes: a vessel-free plane counts only where it runs through at least
 /// this share of the lung's columns (the horizontal fissure spans the
 /// anterior third to half of the right lung's footprint).
@@ -334,6 +345,33 @@ pub const VESSEL_GAP_MIN_SHARE: f64 = 0.15;
 /// leaves a band nearly free of vessels; on thick or noisy slices the
 /// density varies by less than this anywhere).
 pub const VESSEL_GAP_CONTRAST: f64 = 0.5;
+
+/// Lobes: the horizontal fissure's vessel-free band is looked for at
+/// least this far above the oblique fissure, mm; nearer, the oblique
+/// fissure's own band (vessel-poor a few mm either side, smoothed over
+/// [`VESSEL_GAP_SIGMA_MM`]) was taken for it and the middle lobe came out
+/// a sliver (suite case 018).
+pub const HORIZONTAL_GAP_CLEARANCE_MM: f64 = 10.0;
+
+/// Lobes: a vessel-free plane must run through the lung over at least
+/// this share of the columns the anatomical prior's plane does; a plane
+/// pushed out of the lung over the rest is scored on a corner (the
+/// anterior base, where vessels are few: suite case 018's horizontal
+/// fissure, 48% of the prior's columns). Planes at real fissures kept
+/// 84-110% on the suite.
+pub const VESSEL_GAP_MIN_COVERAGE: f64 = 0.7;
+
+/// Lobes: a weaker vessel-free plane (density up to this share of the
+/// prior's) stands for a fissure when the fissure sheets, though too few
+/// to stand alone, lie on the same plane ([`FISSURE_EVIDENCE_AGREE_MM`]).
+pub const VESSEL_GAP_CONFIRMED_CONTRAST: f64 = 0.7;
+
+/// Lobes: two fissure planes from independent evidence (sheets, vessel
+/// gap) agree when their mean height difference over the lung is at most
+/// this, mm (about two coarse lobe-grid slices; fissures placed by
+/// different methods differ by a few mm: van Rikxoort et al., Med Phys
+/// 2009, report 1-3 mm mean surface distances between observers).
+pub const FISSURE_EVIDENCE_AGREE_MM: f64 = 15.0;
 
 /// Lobes: a fissure plane found by the search replaces the anatomical
 /// prior only when its sheets cover at least this share of the lung's

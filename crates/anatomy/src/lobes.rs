@@ -38,9 +38,11 @@ use serde_json::json;
 use volume::{Geometry, Volume};
 
 use crate::constants::{
-    FISSURE_COMPLETE_SHARE, FISSURE_MAX_ANGLE_DEG, FISSURE_MAX_HU, FISSURE_MIN_AREA_MM2,
-    FISSURE_MIN_SUPPORT, FISSURE_SEEN_SHARE, LOBAR_BRONCHI_MIN_SEPARATION_MM,
-    LOBAR_BRONCHUS_HEIGHT_BAND, LOBE_GRID_MM, OBLIQUE_POSTERIOR_DROP, VESSEL_GAP_CONTRAST,
+    FISSURE_COMPLETE_SHARE, FISSURE_EVIDENCE_AGREE_MM, FISSURE_MAX_ANGLE_DEG, FISSURE_MAX_HU,
+    FISSURE_MIN_AREA_MM2, FISSURE_MIN_SUPPORT, FISSURE_SEEN_SHARE, HORIZONTAL_GAP_CLEARANCE_MM,
+    LOBAR_BRONCHI_MIN_SEPARATION_MM, LOBAR_BRONCHUS_HEIGHT_BAND, LOBE_GRID_MM,
+    OBLIQUE_POSTERIOR_DROP, VESSEL_GAP_CONFIRMED_CONTRAST, VESSEL_GAP_CONTEXT_FLOOR,
+    VESSEL_GAP_CONTEXT_SIGMA_MM, VESSEL_GAP_CONTRAST, VESSEL_GAP_MIN_COVERAGE,
     VESSEL_GAP_MIN_SHARE, VESSEL_GAP_SIGMA_MM,
 };
 use crate::fissures::{
@@ -390,7 +392,7 @@ fn find_fissure(
     search: PlaneSearch,
     nz_range: (f32, f32),
     keep: &dyn Fn(usize, f64) -> bool,
-    fallback: Option<Plane>,
+    gap: Option<Gap>,
 ) -> Result<Fit, AisuError> {
     let (nx, ny) = (prior.nx, prior.ny);
     let s = grid.hu.spacing();
@@ -415,12 +417,20 @@ fn find_fissure(
         ?plane0,
         ?found,
         min_support,
-        ?fallback,
+        ?gap,
         "lobes: fissure plane search"
     );
-    let reference = match (found, fallback) {
+    // Evidence in order: enough sheets; a marked vessel-free band; a
+    // weaker band that sheets too few to stand alone agree with (two
+    // independent signs of one fissure); else the anatomical prior.
+    let agreed = |g: &Gap| {
+        found.is_some_and(|(p, _)| {
+            plane_distance(grid, shape, p, g.plane) <= FISSURE_EVIDENCE_AGREE_MM
+        })
+    };
+    let reference = match (found, gap) {
         (Some((p, support)), _) if support >= min_support => field(p),
-        (_, Some(p)) => field(p),
+        (_, Some(g)) if g.contrast <= VESSEL_GAP_CONTRAST || agreed(&g) => field(g.plane),
         _ => prior.clone(),
     };
     let aligned_cands: Vec<Candidate> = cands
@@ -462,8 +472,14 @@ fn prior_plane(grid: &LobeGrid, shape: &LungShape, prior: &HeightField) -> Plane
 }
 
 /// Density of vessels and airway walls (voxels of the lungs brighter than
-/// [`FISSURE_MAX_HU`]) smoothed over [`VESSEL_GAP_SIGMA_MM`]: low along
-/// fissures, which the vessels of neighbouring lobes leave free.
+/// [`FISSURE_MAX_HU`]) over [`VESSEL_GAP_SIGMA_MM`], relative to the
+/// density of the surrounding lung over [`VESSEL_GAP_CONTEXT_SIGMA_MM`]:
+/// low along fissures, which the vessels of neighbouring lobes leave free.
+/// Relative, because the absolute density falls from the hilum to the
+/// periphery: a plane raised into the vessel-poor lung periphery scored
+/// lower than the fissure itself (suite case 020). Both densities are
+/// normalised by the lung's own share of the kernel, so the lung's edge
+/// does not read as vessel-free.
 fn vessel_density(grid: &LobeGrid, lungs: &Volume<bool>) -> Result<Volume<f32>, AisuError> {
     let inside = lungs.as_slice();
     let hu = grid.hu.as_slice();
@@ -472,18 +488,51 @@ fn vessel_density(grid: &LobeGrid, lungs: &Volume<bool>) -> Result<Volume<f32>, 
         .zip(inside)
         .map(|(h, l)| if *l && *h >= FISSURE_MAX_HU { 1.0 } else { 0.0 })
         .collect();
-    let v = crate::regions::from_vec(indicator, *grid.hu.geometry())?;
+    let geometry = *grid.hu.geometry();
+    let vessels = crate::regions::from_vec(indicator, geometry)?;
+    let lung = crate::regions::from_vec(
+        inside.iter().map(|l| f32::from(u8::from(*l))).collect(),
+        geometry,
+    )?;
     let sz = grid.hu.spacing()[2];
-    let sigma = VESSEL_GAP_SIGMA_MM;
-    // Across thick slices the band is thinner than a slice: no smoothing.
-    let sigma_z = if sz <= sigma { sigma } else { 0.0 };
-    volume::gaussian_smooth(&v, [sigma, sigma, sigma_z]).map_err(crate::regions::fail)
+    let smooth = |v: &Volume<f32>, sigma: f64| {
+        // Across slices thicker than the kernel there is no smoothing.
+        let sigma_z = if sz <= sigma { sigma } else { 0.0 };
+        volume::gaussian_smooth(v, [sigma, sigma, sigma_z]).map_err(crate::regions::fail)
+    };
+    let density = |sigma: f64| -> Result<Vec<f32>, AisuError> {
+        let (v, l) = (smooth(&vessels, sigma)?, smooth(&lung, sigma)?);
+        Ok(v.as_slice()
+            .iter()
+            .zip(l.as_slice())
+            // Where the lung fills under a twentieth of the kernel the
+            // ratio is noise: outside the lung, it is never looked at.
+            .map(|(v, l)| if *l > 0.05 { v / l } else { 0.0 })
+            .collect())
+    };
+    let local = density(VESSEL_GAP_SIGMA_MM)?;
+    let context = density(VESSEL_GAP_CONTEXT_SIGMA_MM)?;
+    // A floor under the context density, so that nearly empty lung (an
+    // emphysematous or peripheral region) does not divide by nothing.
+    let (sum, n) = context
+        .iter()
+        .zip(inside)
+        .filter(|(_, l)| **l)
+        .fold((0.0f64, 0usize), |a, (c, _)| (a.0 + f64::from(*c), a.1 + 1));
+    let floor = (VESSEL_GAP_CONTEXT_FLOOR * sum / n.max(1) as f64) as f32;
+    let relative: Vec<f32> = local
+        .iter()
+        .zip(&context)
+        .map(|(d, c)| d / (c + floor).max(f32::MIN_POSITIVE))
+        .collect();
+    crate::regions::from_vec(relative, geometry)
 }
 
 /// The plane near `prior` (of a lung, whose columns `shape` gives) along
 /// which the vessel density is lowest, where `valid(column, height)`;
 /// `None` when fewer than [`VESSEL_GAP_MIN_SHARE`] of the lung's columns
-/// are valid for every plane.
+/// are valid for every plane, or when the band is not clearly freer of
+/// vessels than the prior's plane ([`VESSEL_GAP_CONFIRMED_CONTRAST`]).
 fn vessel_gap_plane(
     grid: &LobeGrid,
     shape: &LungShape,
@@ -492,7 +541,7 @@ fn vessel_gap_plane(
     prior: &HeightField,
     search: PlaneSearch,
     valid: &(dyn Fn(usize, f64) -> bool + Sync),
-) -> Option<Plane> {
+) -> Option<Gap> {
     let [nx, ny, nz] = lung.dims();
     let s = grid.hu.spacing();
     let plane0 = prior_plane(grid, shape, prior);
@@ -516,18 +565,52 @@ fn vessel_gap_plane(
         let i = c + nx * ny * z as usize;
         data[i].then(|| f64::from(d[i]))
     };
-    // The prior's own cost, over the same columns.
-    let (sum, n) = columns
-        .iter()
-        .filter_map(|&(x, y, c)| cost(c, plane0.at(x, y)))
-        .fold((0.0, 0usize), |a, v| (a.0 + v, a.1 + 1));
-    let prior_cost = sum / n.max(1) as f64;
+    // Mean cost of a plane over the same columns, and how many count.
+    let mean_cost = |p: Plane| {
+        let (sum, n) = columns
+            .iter()
+            .filter_map(|&(x, y, c)| cost(c, p.at(x, y)))
+            .fold((0.0, 0usize), |a, v| (a.0 + v, a.1 + 1));
+        (sum / n.max(1) as f64, n)
+    };
+    let (prior_cost, n) = mean_cost(plane0);
     let found = least_cost_plane(&columns, plane0, search, min_columns, &cost);
-    // Only a marked vessel-free band is a fissure; noise on thick slices
-    // makes shallow minima anywhere.
+    let found_n = found.map(|(p, _)| mean_cost(p).1);
+    tracing::debug!(?found, prior_cost, n, found_n, "lobes: vessel gap search");
+    // Only a band clearly freer of vessels than the prior's plane is
+    // evidence; noise on thick slices makes shallow minima anywhere.
     found
-        .filter(|&(_, c)| n > 0 && c <= VESSEL_GAP_CONTRAST * prior_cost)
-        .map(|(p, _)| p)
+        .filter(|_| n > 0 && prior_cost > 0.0)
+        // A plane that leaves the lung over much of the prior's extent
+        // scores only the few columns it keeps (a lung base, a periphery).
+        .filter(|_| found_n.unwrap_or(0) as f64 >= VESSEL_GAP_MIN_COVERAGE * n as f64)
+        .map(|(p, c)| Gap {
+            plane: p,
+            contrast: c / prior_cost,
+        })
+        .filter(|g| g.contrast <= VESSEL_GAP_CONFIRMED_CONTRAST)
+}
+
+/// A vessel-free plane: where it lies, and its vessel density relative to
+/// the anatomical prior's plane.
+#[derive(Debug, Clone, Copy)]
+struct Gap {
+    plane: Plane,
+    contrast: f64,
+}
+
+/// Mean height difference, mm, between two planes over a lung's columns.
+fn plane_distance(grid: &LobeGrid, shape: &LungShape, a: Plane, b: Plane) -> f64 {
+    let nx = grid.hu.dims()[0];
+    let s = grid.hu.spacing();
+    let (sum, n) = (0..shape.inside.len())
+        .filter(|&c| shape.inside[c])
+        .map(|c| {
+            let (x, y) = ((c % nx) as f64 * s[0], (c / nx) as f64 * s[1]);
+            (a.at(x, y) - b.at(x, y)).abs()
+        })
+        .fold((0.0, 0usize), |acc, d| (acc.0 + d, acc.1 + 1));
+    sum / n.max(1) as f64
 }
 
 /// A robust sheet threshold: a multiple of the median response.
@@ -623,6 +706,9 @@ pub fn segment_lobes(
             // the oblique one.
             let oblique = surfaces[0][0].clone();
             let above = |c: usize, h: f64| h > oblique.values[c] + 3.0;
+            // Its vessel-free band is looked for clear of the oblique
+            // fissure's own band.
+            let clear = |c: usize, h: f64| h > oblique.values[c] + HORIZONTAL_GAP_CLEARANCE_MM;
             let gap = vessel_gap_plane(
                 &grid,
                 &shape,
@@ -630,7 +716,7 @@ pub fn segment_lobes(
                 &density,
                 &prior,
                 HORIZONTAL_GAP_SEARCH,
-                &above,
+                &clear,
             );
             let fit = find_fissure(
                 &grid,
@@ -930,6 +1016,89 @@ mod tests {
 
     fn landmarks(points: &[(&str, [f64; 3])]) -> Landmarks {
         points.iter().map(|(n, p)| (n.to_string(), *p)).collect()
+    }
+
+    /// A lung block 100 x 100 x 150 mm whose vessels are dense below
+    /// z = 100 mm except for a fissure's 10 mm band at z = 50 mm, and
+    /// sparse above (the periphery).
+    fn banded_lung() -> (LobeGrid, Volume<bool>) {
+        let geometry = Geometry {
+            dims: [40, 40, 60],
+            spacing: [2.5; 3],
+            origin: [0.0; 3],
+            direction: volume::IDENTITY_DIRECTION,
+        };
+        let [nx, ny, nz] = geometry.dims;
+        let mut hu = Vec::with_capacity(nx * ny * nz);
+        for z in 0..nz {
+            for y in 0..ny {
+                for x in 0..nx {
+                    let share = match z {
+                        19..=22 => 0.02,
+                        0..=39 => 0.3,
+                        _ => 0.04,
+                    };
+                    // A fixed scatter of vessel voxels at that share.
+                    let hash = (x * 7919 + y * 104_729 + z * 1_299_709) % 1000;
+                    hu.push(if (hash as f64) < share * 1000.0 {
+                        0.0
+                    } else {
+                        -850.0
+                    });
+                }
+            }
+        }
+        let hu = crate::regions::from_vec(hu, geometry).unwrap();
+        let lung = Volume::filled(geometry, true);
+        let grid = LobeGrid {
+            b: crate::regions::IndexBox {
+                lo: [0; 3],
+                hi: [nx - 1, ny - 1, nz - 1],
+            },
+            factor: [1, 1, 1],
+            hu,
+            lungs: [Some(lung.clone()), None],
+            up: 1.0,
+            back: 1.0,
+        };
+        (grid, lung)
+    }
+
+    #[test]
+    fn a_fissure_band_is_sparser_than_the_periphery_relative_to_its_surroundings() {
+        let (grid, lung) = banded_lung();
+        let density = vessel_density(&grid, &lung).unwrap();
+        let [nx, ny, _] = lung.dims();
+        let mean_at = |z: usize| {
+            let d = density.as_slice();
+            let plane = &d[nx * ny * z..nx * ny * (z + 1)];
+            plane.iter().map(|v| f64::from(*v)).sum::<f64>() / plane.len() as f64
+        };
+        let (band, periphery, lobe) = (mean_at(20), mean_at(50), mean_at(10));
+        // In absolute terms the band and the periphery hold about as few
+        // vessels; relative to its surroundings the band is the gap.
+        assert!(band < 0.6 * periphery, "band {band}, periphery {periphery}");
+        assert!(band < 0.6 * lobe, "band {band}, lobe {lobe}");
+    }
+
+    #[test]
+    fn planes_differ_by_their_mean_height_gap_over_the_lung() {
+        let (grid, lung) = banded_lung();
+        let shape = lung_shape(&grid, &lung).unwrap();
+        let flat = Plane {
+            x0: 50.0,
+            y0: 50.0,
+            h0: 50.0,
+            bx: 0.0,
+            by: 0.0,
+        };
+        let raised = Plane { h0: 62.0, ..flat };
+        assert!((plane_distance(&grid, &shape, flat, raised) - 12.0).abs() < 1e-9);
+        // A tilt about the lung's middle column averages to about half the
+        // rise at the lung's edges (columns 0-97.5 mm).
+        let tilted = Plane { by: 0.2, ..flat };
+        let d = plane_distance(&grid, &shape, flat, tilted);
+        assert!((d - 0.2 * 25.0).abs() < 0.5, "{d}");
     }
 
     #[test]
