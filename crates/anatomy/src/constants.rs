@@ -162,10 +162,14 @@ pub const SPINE_THICK_MIN_GAP: f64 = 0.75;
 pub const SPINE_END_DISC_MIN_PROMINENCE: f64 = 0.5;
 
 /// Skeleton: the least height of the lowest level, as a share of the
-/// column's level period, for a shallow disc near the scan's end to close
-/// it ([`SPINE_END_DISC_MIN_PROMINENCE`]): the lower levels are the
-/// column's tallest, and the false end discs of the phantom suite closed
-/// levels of 0.69-0.77 periods, real ones 0.95-1.05.
+/// column's level period or of the level above it when that is taller,
+/// for a shallow disc near the scan's end to close it
+/// ([`SPINE_END_DISC_MIN_PROMINENCE`]): the lower levels are the column's
+/// tallest, and the false end discs of the phantom suite closed levels of
+/// 0.69-0.77 periods, real ones 0.95-1.05. The period is taken over the
+/// whole column, whose upper levels are shorter, so against the level
+/// above a false end disc stands out more (0.67-0.75 on cases 015 and
+/// 016, closing 0.86-0.95 of the period).
 pub const SPINE_END_LEVEL_MIN_SHARE: f64 = 0.85;
 
 /// Lung envelope: soft-tissue density of dense intrapulmonary disease

@@ -68,8 +68,7 @@ pub(crate) fn repartition(
                 by_bin[b].push((r, i, f.mm(p)[2]));
                 own_bins.push(b);
             }
-            own_bins.sort_unstable();
-            follow[r].start = own_bins.get(own_bins.len() / 10).copied().unwrap_or(bins);
+            follow[r].start = start_bin(own_bins, bins);
         }
         let gap = (1.5 * f.s[2]).max(4.0);
         let mut new_owner: Vec<(usize, usize)> = Vec::new();
@@ -195,6 +194,20 @@ pub(crate) fn repartition(
     }
 }
 
+/// The bin where a rib is first followed, from the bins of its traced
+/// voxels (`bins` in all, the first straight behind the chest's centre):
+/// the 10th percentile, which skips stray voxels, of those in the back
+/// half. A rib glued to the shoulder girdle or to the next rib's front
+/// holds much bone at the side and front; a start taken over all of it
+/// would skip the rib's back, where its own head makes it known, and
+/// start it on the glued bone at the height of the girdle.
+fn start_bin(mut own_bins: Vec<usize>, bins: usize) -> usize {
+    own_bins.sort_unstable();
+    let back: Vec<usize> = own_bins.iter().copied().filter(|&b| b < bins / 2).collect();
+    let from = if back.is_empty() { &own_bins } else { &back };
+    from.get(from.len() / 10).copied().unwrap_or(bins)
+}
+
 /// Distance (mm) from a height to a run's span (0 inside it).
 fn distance_to_span(z: f64, span: (f64, f64)) -> f64 {
     if z > span.0 {
@@ -294,6 +307,24 @@ mod tests {
             assign_in_order(&[240.0, 199.0], &spans, &[]),
             vec![None, Some(0)]
         );
+    }
+
+    #[test]
+    fn a_rib_glued_to_the_girdle_starts_at_its_back() {
+        // 60 bins; the rib's back runs over bins 5-29 (one voxel each),
+        // and 300 voxels of girdle glued to it lie at bins 31-41: over
+        // all its voxels the 10th percentile falls on the girdle.
+        let mut own: Vec<usize> = (5..30).collect();
+        own.extend((0..300).map(|k| 31 + k % 11));
+        assert_eq!(start_bin(own.clone(), 60), 7);
+        let all = {
+            let mut v = own;
+            v.sort_unstable();
+            v[v.len() / 10]
+        };
+        assert!(all >= 31);
+        // A rib with no voxel in the back half starts where it is.
+        assert_eq!(start_bin((40..50).collect(), 60), 41);
     }
 
     #[test]

@@ -560,10 +560,10 @@ const TREND_HALF_WINDOW: usize = 16;
 /// detrending window's half-width of the profile's end, is shallower than
 /// [`SPINE_END_DISC_MIN_PROMINENCE`] of the chain's median disc, and
 /// closes a level shorter than [`SPINE_END_LEVEL_MIN_SHARE`] of the
-/// period: near the end of the scan the trend is taken over a truncated
-/// window, and the bright endplate of the last vertebra, cut by the scan,
-/// turns that vertebra's trabecular bone into a shallow dip part way down
-/// it. The lower levels are the column's tallest, so a real last disc
+/// period or of the level above it, whichever is taller: near the end of
+/// the scan the trend is taken over a truncated window, and the bright
+/// endplate of the last vertebra, cut by the scan, turns that vertebra's
+/// trabecular bone into a shallow dip part way down it. The lower levels are the column's tallest, so a real last disc
 /// closes a full level. (At the top, where levels are short, a shallow
 /// disc is kept: it is the C7/T1 disc of scans that start just above
 /// it.) `candidates` as (profile index, prominence) top to bottom, `n`
@@ -580,7 +580,11 @@ fn trim_weak_last(chain: &mut Vec<usize>, candidates: &[(usize, f64)], n: usize,
     let (last, above) = (candidates[chain[k]], candidates[chain[k - 1]]);
     let near_end = n - 1 - last.0 < TREND_HALF_WINDOW;
     let weak = last.1 < SPINE_END_DISC_MIN_PROMINENCE * typical;
-    let short = ((last.0 - above.0) as f64) < SPINE_END_LEVEL_MIN_SHARE * span;
+    // The level above is the column's local height (the levels grow down
+    // the column, so the period, taken over all of it, is short for the
+    // lowest ones).
+    let level_above = (above.0 - candidates[chain[k - 2]].0) as f64;
+    let short = ((last.0 - above.0) as f64) < SPINE_END_LEVEL_MIN_SHARE * span.max(level_above);
     if near_end && weak && short {
         chain.pop();
     }
@@ -681,5 +685,37 @@ mod tests {
         let mut chain: Vec<usize> = (0..candidates.len()).collect();
         trim_weak_last(&mut chain, &candidates, 110, 25.0);
         assert_eq!(chain.len(), 4);
+    }
+
+    #[test]
+    fn the_last_level_is_judged_against_the_level_above() {
+        // The column's period (21 samples) is set by its shorter upper
+        // levels; the lowest full levels are 27 long. A shallow dip 18
+        // below the last real disc and 4 above the profile's end closes
+        // 0.86 of the period but 0.67 of the level above: the cut
+        // vertebra's endplate, not a disc.
+        let candidates = [
+            (0, 7.0),
+            (22, 6.0),
+            (44, 7.0),
+            (70, 7.0),
+            (97, 7.0),
+            (115, 1.3),
+        ];
+        let mut chain: Vec<usize> = (0..candidates.len()).collect();
+        trim_weak_last(&mut chain, &candidates, 120, 21.0);
+        assert_eq!(chain, vec![0, 1, 2, 3, 4]);
+        // Closing a level as tall as the one above, it is kept.
+        let candidates = [
+            (0, 7.0),
+            (22, 6.0),
+            (44, 7.0),
+            (70, 7.0),
+            (97, 7.0),
+            (123, 1.3),
+        ];
+        let mut chain: Vec<usize> = (0..candidates.len()).collect();
+        trim_weak_last(&mut chain, &candidates, 128, 21.0);
+        assert_eq!(chain.len(), 6);
     }
 }
