@@ -75,6 +75,10 @@ pub struct Kernel {
     pub name: String,
 }
 
+/// Range of the drawn heart scale of a phantom (normal hearts); larger
+/// scales come only from cardiomegaly (up to 1.6).
+pub const HEART_SCALE_RANGE: [f64; 2] = [0.86, 1.14];
+
 /// Known kernel names and their classes (Siemens, GE, Philips, Canon).
 const KERNEL_NAMES: &[(&str, KernelClass)] = &[
     ("B20f", KernelClass::Soft),
@@ -254,7 +258,16 @@ impl PhantomParams {
         let age_years = rng::uniform(&mut r, 35.0, 85.0).round();
         let bmi = round(rng::normal(&mut r, 26.0, 4.5, 17.5, 40.0), 10.0);
         let lung_scale = round(rng::normal(&mut r, 1.0, 0.07, 0.84, 1.16), 1000.0);
-        let heart_scale = round(rng::normal(&mut r, 1.0, 0.06, 0.86, 1.14), 1000.0);
+        let heart_scale = round(
+            rng::normal(
+                &mut r,
+                1.0,
+                0.06,
+                HEART_SCALE_RANGE[0],
+                HEART_SCALE_RANGE[1],
+            ),
+            1000.0,
+        );
         let offset_mm = [
             round(rng::normal(&mut r, 0.0, 12.0, -35.0, 35.0), 10.0),
             round(rng::normal(&mut r, 0.0, 10.0, -30.0, 30.0), 10.0),

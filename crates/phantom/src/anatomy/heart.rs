@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::anatomy::prims::{Ellipsoid, Tube};
 use crate::geom::{Aabb, V3, add, add_scaled, cross, normalize, scale, smin, sub};
 use crate::labels;
-use crate::params::PhantomParams;
+use crate::params::{HEART_SCALE_RANGE, PhantomParams};
 use crate::render::canvas::Canvas;
 use crate::rng::{self, PhantomRng};
 
@@ -49,7 +49,24 @@ pub struct Heart {
     /// (F18), when the phantom has an effusion.
     #[serde(default)]
     pub fluid: Option<PericardialFluid>,
+    /// How far the whole heart was moved anteriorly, mm, so that an
+    /// enlarged heart grows forward rather than back
+    /// ([`LA_BACK_SHARE`], [`build`]); 0 for a heart of normal size.
+    #[serde(default)]
+    pub forward_mm: f64,
 }
+
+/// Share of a heart's growth beyond a scale of 1 by which the left atrium
+/// still grows backwards (its offset behind the heart's centre and its
+/// radius along `v`). The atrium of a heart of scale 1 already lies on the
+/// oesophagus, the descending aorta and the front of the vertebral
+/// bodies, which stay in place however large the heart: an enlarged
+/// heart fills the retrosternal space and pushes the apex left, and its
+/// left atrium enlarges sideways and upwards (the double right heart
+/// border and the splayed carina of the radiograph), bulging back only a
+/// little (it indents the oesophagus). 0.15 of the growth is about 5 mm at
+/// a heart scale of 1.6, under 2 mm for the largest normal heart (1.14).
+pub const LA_BACK_SHARE: f64 = 0.15;
 
 /// A pericardial effusion: a fluid layer around the heart, thickest on
 /// the dependent side (posterior and inferior in a supine patient) and
@@ -141,9 +158,28 @@ impl Heart {
 
 /// Builds the heart resting on the diaphragm at height `floor_w` (the
 /// diaphragm under the heart centre), centred at `(u, v)`.
-pub fn build(p: &PhantomParams, size: f64, centre_uv: [f64; 2], floor_w: f64) -> Heart {
+///
+/// A heart of normal size ([`HEART_SCALE_RANGE`]) grows about its centre.
+/// The growth of an enlarged one beyond the normal range goes forward:
+/// the whole heart moves anteriorly by the growth of the left
+/// ventricle's posterior wall (at most `forward_cap_mm`, the room in front
+/// of it), so that the ventricle's back wall stays where it is. The left
+/// atrium keeps its posterior wall near that of a heart of scale 1
+/// whatever the scale ([`LA_BACK_SHARE`]).
+pub fn build(
+    p: &PhantomParams,
+    size: f64,
+    centre_uv: [f64; 2],
+    floor_w: f64,
+    forward_cap_mm: f64,
+) -> Heart {
     let r = &mut rng::stream(p.seed, "heart");
     let hs = size * p.heart_scale;
+    let normal_top = p.heart_scale.min(HEART_SCALE_RANGE[1]);
+    // Scale of the left atrium's posterior extent (= hs up to a scale of 1).
+    let hb = size
+        * p.heart_scale
+            .min(1.0 + LA_BACK_SHARE * (p.heart_scale - 1.0));
     let axis = normalize([
         rng::normal(r, 0.7, 0.06, 0.55, 0.85),
         rng::normal(r, -0.55, 0.06, -0.7, -0.4),
@@ -172,20 +208,31 @@ pub fn build(p: &PhantomParams, size: f64, centre_uv: [f64; 2], floor_w: f64) ->
         up,
         [43.0 * hs * j(r), 21.0 * hs * j(r), 27.0 * hs * j(r)],
     );
+    // The left ventricle's back wall grows by this much beyond that of a
+    // heart at the top of the normal range: the heart moves forward by it.
+    let lv_back = lv.bbox().max[1] - centre[1];
+    let forward = (lv_back * (1.0 - normal_top / p.heart_scale))
+        .min(forward_cap_mm)
+        .max(0.0);
     let ra = Ellipsoid::oriented(
         add(centre, [-48.0 * hs, 12.0 * hs, 14.0 * hs]),
         [0.0, 0.0, 1.0],
         [0.0, -1.0, 0.0],
         [30.0 * hs * j(r), 24.0 * hs * j(r), 27.0 * hs * j(r)],
     );
+    // Placed `forward` behind its place in the moved heart: its back wall
+    // stays put.
     let la = Ellipsoid::oriented(
-        add(centre, [-8.0 * hs, 36.0 * hs, 30.0 * hs]),
+        add(centre, [-8.0 * hs, 36.0 * hb + forward, 30.0 * hs]),
         [1.0, 0.0, 0.0],
         [0.0, 0.0, 1.0],
-        [34.0 * hs * j(r), 20.0 * hs * j(r), 24.0 * hs * j(r)],
+        [34.0 * hs * j(r), 20.0 * hs * j(r), 24.0 * hb * j(r)],
     );
     let base = add(centre, [-14.0 * hs, 4.0 * hs, 34.0 * hs]);
     let apex = add_scaled(lv.c, axis, lv.r[0] - 4.0);
+    let ahead = |q: V3| [q[0], q[1] - forward, q[2]];
+    let (base, apex) = (ahead(base), ahead(apex));
+    let [lv, rv, ra, la] = [lv, rv, ra, la].map(|e| Ellipsoid { c: ahead(e.c), ..e });
     let fat = (rng::uniform(r, 2.0, 4.5)
         + 0.12 * (p.bmi - 22.0).max(0.0)
         + 0.03 * (p.age_years - 40.0).max(0.0))
@@ -201,6 +248,7 @@ pub fn build(p: &PhantomParams, size: f64, centre_uv: [f64; 2], floor_w: f64) ->
         coronaries: Vec::new(),
         bbox: Aabb::EMPTY,
         fluid: None,
+        forward_mm: forward,
     };
     let mut bbox = Aabb::EMPTY;
     for e in &heart.chambers {

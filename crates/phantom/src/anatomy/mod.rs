@@ -130,6 +130,48 @@ impl<'a> Envelope<'a> {
     }
 }
 
+/// Least room an enlarged heart, moved forward, leaves between its
+/// pericardial sac and the inner surface of the anterior chest wall (the
+/// body core), mm: a heart filling the retrosternal space still has the
+/// pleural reflections and a thin fat plane in front of it.
+pub const HEART_FRONT_MARGIN_MM: f64 = 3.0;
+
+/// Least distance, mm, from the front of the pericardial sac straight
+/// ahead (along -v) to the inner surface of the chest wall (the body
+/// core), over columns of the heart every 2 mm; negative where the sac
+/// already reaches past it.
+fn heart_front_gap(heart: &heart::Heart, body: &body::Body) -> f64 {
+    let b = heart.bbox;
+    let inside = |u: f64, v: f64, w: f64| u.hypot(v) < body.core.radius(v.atan2(u), w);
+    let mut gap = f64::INFINITY;
+    let mut w = b.min[2];
+    while w <= b.max[2] {
+        let mut u = b.min[0];
+        while u <= b.max[0] {
+            let mut v = b.min[1];
+            while v <= b.max[1] && heart.sac_sdf([u, v, w], 0.0) >= 0.0 {
+                v += 1.0;
+            }
+            if v <= b.max[1] {
+                let mut t = 0.0;
+                if inside(u, v, w) {
+                    while t < 200.0 && inside(u, v - t - 0.5, w) {
+                        t += 0.5;
+                    }
+                } else {
+                    while t > -200.0 && !inside(u, v - t, w) {
+                        t -= 0.5;
+                    }
+                }
+                gap = gap.min(t);
+            }
+            u += 2.0;
+        }
+        w += 2.0;
+    }
+    gap
+}
+
 /// Blend width of the mediastinal hull, mm.
 pub const HULL_BLEND: f64 = 9.0;
 
@@ -199,7 +241,16 @@ pub fn build(p: &PhantomParams) -> PhantomModel {
         rng::normal(&mut r, -8.0, 4.0, -18.0, 2.0) * s,
     ];
     let floor = lungs.diaphragm_height(hc[0], hc[1] - 10.0 * s) + 4.0;
-    let heart = heart::build(p, s, hc, floor);
+    // An enlarged heart moves forward into the retrosternal space, but
+    // stays clear of the anterior chest wall.
+    let mut heart = heart::build(p, s, hc, floor, f64::INFINITY);
+    if heart.forward_mm > 0.0 {
+        let gap = heart_front_gap(&heart, &body);
+        if gap < HEART_FRONT_MARGIN_MM {
+            let cap = heart.forward_mm - (HEART_FRONT_MARGIN_MM - gap);
+            heart = heart::build(p, s, hc, floor, cap.max(0.0));
+        }
+    }
     let top = lm.apex + rng::uniform(&mut r, 14.0, 26.0);
     let bottom_anat = lm.recess - rng::uniform(&mut r, 15.0, 30.0);
     let bottom = match p.z_extent_mm {
