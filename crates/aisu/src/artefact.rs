@@ -4,6 +4,7 @@
 //! their bounding box on the CT grid, so a rib costs kilobytes, not the
 //! whole volume.
 
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -91,34 +92,61 @@ impl Mask {
     }
 
     /// The mask of the voxels of `volume` for which `inside` holds, cropped.
-    pub fn from_fn<T: Sync>(volume: &Volume<T>, inside: impl Fn(&T) -> bool) -> Self {
-        let [nx, ny, nz] = volume.dims();
+    pub fn from_fn<T: Sync>(volume: &Volume<T>, inside: impl Fn(&T) -> bool + Sync) -> Self {
+        let [nx, ny, _] = volume.dims();
         let data = volume.as_slice();
-        let mut lo = [usize::MAX; 3];
-        let mut hi = [0usize; 3];
-        for z in 0..nz {
-            for y in 0..ny {
-                let row = &data[(z * ny + y) * nx..(z * ny + y + 1) * nx];
-                for (x, v) in row.iter().enumerate() {
-                    if inside(v) {
-                        lo = [lo[0].min(x), lo[1].min(y), lo[2].min(z)];
-                        hi = [hi[0].max(x), hi[1].max(y), hi[2].max(z)];
-                    }
-                }
-            }
-        }
         let grid = *volume.geometry();
-        if lo[0] == usize::MAX {
+        if nx == 0 || ny == 0 {
             return Mask::empty(grid);
         }
-        let dims = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
-        let mut bits = Vec::with_capacity(dims[0] * dims[1] * dims[2]);
-        for z in lo[2]..=hi[2] {
-            for y in lo[1]..=hi[1] {
-                let start = (z * ny + y) * nx;
-                bits.extend(data[start + lo[0]..=start + hi[0]].iter().map(&inside));
+        // The box, slice by slice in parallel: per row the first and last
+        // voxel inside (whole-grid masks of 512 x 512 x 300 voxels are
+        // built many times per exam).
+        let slice_box = |(z, slice): (usize, &[T])| {
+            let mut b: Option<([usize; 3], [usize; 3])> = None;
+            for (y, row) in slice.chunks_exact(nx).enumerate() {
+                let Some(x0) = row.iter().position(&inside) else {
+                    continue;
+                };
+                let x1 = row.iter().rposition(&inside).unwrap_or(x0);
+                b = Some(match b {
+                    None => ([x0, y, z], [x1, y, z]),
+                    Some((lo, hi)) => ([lo[0].min(x0), lo[1], z], [hi[0].max(x1), y, z]),
+                });
             }
-        }
+            b
+        };
+        let merge =
+            |a: Option<([usize; 3], [usize; 3])>, b: Option<([usize; 3], [usize; 3])>| match (a, b)
+            {
+                (Some((alo, ahi)), Some((blo, bhi))) => Some((
+                    [0, 1, 2].map(|k| alo[k].min(blo[k])),
+                    [0, 1, 2].map(|k| ahi[k].max(bhi[k])),
+                )),
+                (a, None) => a,
+                (None, b) => b,
+            };
+        let Some((lo, hi)) = data
+            .par_chunks_exact(nx * ny)
+            .enumerate()
+            .map(slice_box)
+            .reduce(|| None, merge)
+        else {
+            return Mask::empty(grid);
+        };
+        let dims = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
+        let mut bits = vec![false; dims[0] * dims[1] * dims[2]];
+        bits.par_chunks_exact_mut(dims[0] * dims[1])
+            .enumerate()
+            .for_each(|(k, crop_slice)| {
+                let z = lo[2] + k;
+                for (j, crop_row) in crop_slice.chunks_exact_mut(dims[0]).enumerate() {
+                    let start = (z * ny + lo[1] + j) * nx + lo[0];
+                    for (bit, v) in crop_row.iter_mut().zip(&data[start..start + dims[0]]) {
+                        *bit = inside(v);
+                    }
+                }
+            });
         Mask {
             grid,
             offset: lo,
@@ -359,5 +387,21 @@ mod tests {
         assert_eq!(boxed.to_volume(), v);
         assert!(Mask::from_crop(g, [9, 0, 0], [2, 1, 1], vec![true; 2]).is_err());
         assert!(Mask::from_crop(g, [0, 0, 0], [2, 1, 1], vec![true; 3]).is_err());
+    }
+
+    #[test]
+    fn the_crop_box_is_the_tightest_over_rows_and_slices() {
+        let g = Geometry::new([12, 9, 7], [1.0; 3], [0.0; 3]);
+        let mut v = Volume::filled(g, false);
+        // The leftmost voxel lies on a later row and slice than the first.
+        let set = [(6, 2, 2), (9, 2, 2), (3, 6, 2), (7, 4, 5), (10, 7, 5)];
+        for (x, y, z) in set {
+            v.as_slice_mut()[x + 12 * (y + 9 * z)] = true;
+        }
+        let m = Mask::from_volume(&v);
+        assert_eq!(m.offset(), [3, 2, 2]);
+        assert_eq!(m.crop_dims(), [8, 6, 4]);
+        assert_eq!(m.count(), set.len());
+        assert_eq!(m.to_volume(), v);
     }
 }
