@@ -287,6 +287,14 @@ pub const RIB_SHELL_MM: f32 = 14.0;
 /// border lies 50-70 mm from the midline (Gray's Anatomy, 42nd ed.).
 pub const RIB_PARAVERTEBRAL_MM: f64 = 30.0;
 
+/// Ribs: a rib traced as a stub whose lateral reach ends within this
+/// distance (mm) of the edge of the paravertebral zone
+/// ([`RIB_PARAVERTEBRAL_MM`]) was cut there by the lung-shell filter
+/// ([`RIB_SHELL_MM`]), not ended: two coarse voxels (1.4-1.8 mm each).
+/// Stubs that are transverse processes or costotransverse remnants end
+/// well inside the zone.
+pub const RIB_CUT_MARGIN_MM: f64 = 3.0;
+
 /// Lobes: spacing of the working grid, mm (fissures are 1-2 mm thick
 /// sheets; a 1.5 mm grid keeps them while costing a tenth of the scan).
 pub const LOBE_GRID_MM: f64 = 1.5;
