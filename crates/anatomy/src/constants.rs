@@ -148,6 +148,27 @@ pub const SPINE_THICK_SLICE_MM: f64 = 5.0;
 /// by under 15% in height: Panjabi et al., Spine 1991).
 pub const SPINE_THICK_MIN_GAP: f64 = 0.75;
 
+/// Skeleton: half-width (mm) of the stretch of column whose disc profile
+/// gives the local level period a gap between two disc candidates is
+/// judged against (about two and a half upper thoracic levels each side).
+pub const SPINE_LOCAL_PERIOD_WINDOW_MM: f64 = 60.0;
+
+/// Skeleton: bounds of the local level period as shares of the column's.
+/// Thoracic levels grow steadily from T1 to T12, the upper ones about two
+/// thirds of the height of the lowest (Panjabi et al., Spine 1991), so a
+/// single period over the whole column is too long for the upper levels
+/// and too short for the lower; a local estimate outside these bounds is
+/// taken as noise and clamped.
+pub const SPINE_LOCAL_PERIOD_RANGE: (f64, f64) = (0.65, 1.2);
+
+/// Skeleton: least depth of a disc candidate, as a share of the median
+/// depth of the profile's dips. Shallower dips are noise: on the 20-case
+/// phantom suite every disc found is at least 0.3 of the median dip (most
+/// 1-8 times it); with level periods taken locally, a dip of 0.02 that
+/// happened to lie one period below the last disc was chained (real scan
+/// A0002).
+pub const SPINE_DISC_MIN_DEPTH_SHARE: f64 = 0.1;
+
 /// Skeleton: least depth of the lowest disc, when found near the scan's
 /// end (within the detrending window), as a share of the median depth of
 /// the column's discs; a shallower one there is dropped if it also closes
@@ -265,6 +286,14 @@ pub const RIB_SHELL_MM: f32 = 14.0;
 /// and necks, the first rib's neck above the apex); the scapula's medial
 /// border lies 50-70 mm from the midline (Gray's Anatomy, 42nd ed.).
 pub const RIB_PARAVERTEBRAL_MM: f64 = 30.0;
+
+/// Ribs: a rib traced as a stub whose lateral reach ends within this
+/// distance (mm) of the edge of the paravertebral zone
+/// ([`RIB_PARAVERTEBRAL_MM`]) was cut there by the lung-shell filter
+/// ([`RIB_SHELL_MM`]), not ended: two coarse voxels (1.4-1.8 mm each).
+/// Stubs that are transverse processes or costotransverse remnants end
+/// well inside the zone.
+pub const RIB_CUT_MARGIN_MM: f64 = 3.0;
 
 /// Lobes: spacing of the working grid, mm (fissures are 1-2 mm thick
 /// sheets; a 1.5 mm grid keeps them while costing a tenth of the scan).

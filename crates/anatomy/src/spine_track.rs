@@ -18,10 +18,11 @@ use aisu::{AisuError, Mask};
 use volume::Volume;
 
 use crate::constants::{
-    SPINE_BODY_HU, SPINE_END_DISC_MIN_PROMINENCE, SPINE_END_LEVEL_MIN_SHARE, SPINE_LEVEL_MM,
-    SPINE_MAX_OFFSET_MM, SPINE_MIN_BLOB_MM2, SPINE_OPEN_MM, SPINE_POROTIC_HOLE_HU,
-    SPINE_POROTIC_HOLE_MAX_MM2, SPINE_THICK_MIN_GAP, SPINE_THICK_SLICE_MM, SPINE_WIDTH_CAP_RATIO,
-    SPINE_WIDTH_WINDOW_MM,
+    SPINE_BODY_HU, SPINE_DISC_MIN_DEPTH_SHARE, SPINE_END_DISC_MIN_PROMINENCE,
+    SPINE_END_LEVEL_MIN_SHARE, SPINE_LEVEL_MM, SPINE_LOCAL_PERIOD_RANGE,
+    SPINE_LOCAL_PERIOD_WINDOW_MM, SPINE_MAX_OFFSET_MM, SPINE_MIN_BLOB_MM2, SPINE_OPEN_MM,
+    SPINE_POROTIC_HOLE_HU, SPINE_POROTIC_HOLE_MAX_MM2, SPINE_THICK_MIN_GAP, SPINE_THICK_SLICE_MM,
+    SPINE_WIDTH_CAP_RATIO, SPINE_WIDTH_WINDOW_MM,
 };
 use crate::skeleton::{
     Crop, Frame, SliceBody, body_slices, fill_slice_holes, interpolate, label_2d, median, open_2d,
@@ -461,9 +462,11 @@ pub(crate) fn find_discs(track: &SpineTrack, crop: &Crop, smooth: &[f32]) -> Vec
         return Vec::new();
     }
     let period = dominant_period(&g, step);
-    let scale = median(&cand.iter().map(|c| c.1).collect::<Vec<_>>())
-        .unwrap_or(1.0)
-        .max(1e-3);
+    let scale = drop_shallow(&mut cand);
+    if cand.len() < 2 {
+        return Vec::new();
+    }
+    let local_period = local_periods(&g, &cand, period, step);
     // Dynamic programming over candidates (top to bottom).
     let m = cand.len();
     // Least gap between consecutive discs, as a share of the period.
@@ -478,7 +481,7 @@ pub(crate) fn find_discs(track: &SpineTrack, crop: &Crop, smooth: &[f32]) -> Vec
         best[j] = cand[j].1 / scale;
         for i in 0..j {
             let gap = (cand[j].0 - cand[i].0) as f64 * step;
-            let r = gap / period;
+            let r = gap / (0.5 * (local_period[i] + local_period[j]));
             let penalty = if (min_gap..=1.45).contains(&r) {
                 2.0 * (r - 1.0).powi(2)
             } else if (1.65..=2.4).contains(&r) {
@@ -506,7 +509,7 @@ pub(crate) fn find_discs(track: &SpineTrack, crop: &Crop, smooth: &[f32]) -> Vec
     tracing::debug!(
         period,
         scale,
-        candidates = ?cand.iter().map(|c| (z[c.0], c.1 / scale)).collect::<Vec<_>>(),
+        candidates = ?cand.iter().zip(&local_period).map(|(c, p)| (z[c.0], c.1 / scale, *p)).collect::<Vec<_>>(),
         chain = ?chain.iter().map(|&c| z[cand[c].0]).collect::<Vec<_>>(),
         "disc candidates"
     );
@@ -548,6 +551,47 @@ pub(crate) fn find_discs(track: &SpineTrack, crop: &Crop, smooth: &[f32]) -> Vec
                 lower_mm: z[down],
                 inferred,
             }
+        })
+        .collect()
+}
+
+/// Drops the dips far shallower than the typical one (under
+/// [`SPINE_DISC_MIN_DEPTH_SHARE`] of the median depth): noise, whatever
+/// their spacing. `candidates` as (profile index, depth); returns the
+/// median depth of all of them.
+fn drop_shallow(candidates: &mut Vec<(usize, f64)>) -> f64 {
+    let scale = median(&candidates.iter().map(|c| c.1).collect::<Vec<_>>())
+        .unwrap_or(1.0)
+        .max(1e-3);
+    candidates.retain(|c| c.1 >= SPINE_DISC_MIN_DEPTH_SHARE * scale);
+    scale
+}
+
+/// The level period (mm) where each candidate lies: the dominant period
+/// of the profile within [`SPINE_LOCAL_PERIOD_WINDOW_MM`] of it, kept
+/// within [`SPINE_LOCAL_PERIOD_RANGE`] of the column's `period`; the
+/// column's where the stretch has no autocorrelation peak of its own (its
+/// strongest lag at an end of the searched range). Thoracic
+/// levels grow down the column (the upper ones about two thirds of the
+/// lowest), so a gap is judged against the levels around it. `g` is the
+/// detrended profile sampled every `step` mm, `candidates` its minima as
+/// (index, prominence).
+fn local_periods(g: &[f64], candidates: &[(usize, f64)], period: f64, step: f64) -> Vec<f64> {
+    let n = g.len();
+    let half = (SPINE_LOCAL_PERIOD_WINDOW_MM / step) as usize;
+    candidates
+        .iter()
+        .map(|c| {
+            let lo = c.0.saturating_sub(half);
+            let hi = (c.0 + half + 1).min(n);
+            let (local, peak) = autocorrelation_peak(&g[lo..hi], step);
+            if !peak {
+                return period;
+            }
+            local.clamp(
+                SPINE_LOCAL_PERIOD_RANGE.0 * period,
+                SPINE_LOCAL_PERIOD_RANGE.1 * period,
+            )
         })
         .collect()
 }
@@ -614,10 +658,18 @@ fn disc_edges(g: &[f64], i: usize, reach: usize) -> (usize, usize) {
 /// The profile's dominant period (mm) between 16 and 34 mm, by
 /// autocorrelation; [`SPINE_LEVEL_MM`] when flat.
 fn dominant_period(g: &[f64], step: f64) -> f64 {
+    autocorrelation_peak(g, step).0
+}
+
+/// The lag (mm) of the profile's strongest autocorrelation between 16
+/// and 34 mm ([`SPINE_LEVEL_MM`] when flat), and whether it is a true
+/// peak: stronger than its neighbouring lags, not at an end of the range.
+fn autocorrelation_peak(g: &[f64], step: f64) -> (f64, bool) {
     let n = g.len();
     let mean = g.iter().sum::<f64>() / n.max(1) as f64;
     let c: Vec<f64> = g.iter().map(|v| v - mean).collect();
     let mut best = (SPINE_LEVEL_MM, 0.0);
+    let mut best_lag = None;
     let lo = (16.0 / step) as usize;
     let hi = ((34.0 / step) as usize).min(n / 2);
     for lag in lo..=hi {
@@ -628,9 +680,11 @@ fn dominant_period(g: &[f64], step: f64) -> f64 {
         let s = s / (n - lag) as f64;
         if s > best.1 {
             best = (lag as f64 * step, s);
+            best_lag = Some(lag);
         }
     }
-    best.0
+    let peak = best_lag.is_some_and(|l| l > lo && l < hi);
+    (best.0, peak)
 }
 
 /// Gaussian smoothing of a 1D signal (sigma in samples), edges replicated.
@@ -685,6 +739,40 @@ mod tests {
         let mut chain: Vec<usize> = (0..candidates.len()).collect();
         trim_weak_last(&mut chain, &candidates, 110, 25.0);
         assert_eq!(chain.len(), 4);
+    }
+
+    #[test]
+    fn a_negligible_dip_is_no_disc_candidate() {
+        let mut candidates = vec![(0, 5.0), (10, 1.0), (20, 0.02), (30, 1.2), (40, 0.8)];
+        let scale = drop_shallow(&mut candidates);
+        assert_eq!(scale, 1.0);
+        assert_eq!(candidates, vec![(0, 5.0), (10, 1.0), (30, 1.2), (40, 0.8)]);
+    }
+
+    #[test]
+    fn levels_are_judged_against_the_local_period() {
+        // Levels 20 samples tall over the first 150 samples, 26 over the
+        // next 150 (upper against lower thoracic): the local period
+        // follows them, where the column's lies between.
+        let mut g = Vec::new();
+        for i in 0..150 {
+            g.push((2.0 * std::f64::consts::PI * i as f64 / 20.0).cos());
+        }
+        for i in 0..150 {
+            g.push((2.0 * std::f64::consts::PI * i as f64 / 26.0).cos());
+        }
+        let period = dominant_period(&g, 1.0);
+        let candidates = [(20, 1.0), (280, 1.0)];
+        let local = local_periods(&g, &candidates, period, 1.0);
+        assert!((local[0] - 20.0).abs() <= 1.0, "{local:?} {period}");
+        assert!((local[1] - 26.0).abs() <= 1.0, "{local:?} {period}");
+        assert!(period > local[0] && period < local[1], "{local:?} {period}");
+        // A stretch without a peak of its own (autocorrelation falling
+        // from the shortest lag on) takes the column's period.
+        let ramp: Vec<f64> = (0..121).map(|i| i as f64).collect();
+        assert!(!autocorrelation_peak(&ramp, 1.0).1);
+        let local = local_periods(&ramp, &[(60, 1.0)], 25.0, 1.0);
+        assert_eq!(local, vec![25.0]);
     }
 
     #[test]
