@@ -25,8 +25,8 @@ use volume::Volume;
 
 use crate::bronchial_labels::{Branch, label_tree};
 use crate::constants::{
-    BRONCHI_LEAK_RATIO, BRONCHI_MAX_FRONT_MM2, BRONCHI_MIN_FRONT_MM2, BRONCHI_THRESHOLD_HU,
-    BRONCHI_THRESHOLD_MARGIN_HU,
+    BRONCHI_LEAK_RATIO, BRONCHI_MAX_FRONT_MM2, BRONCHI_MAX_ML, BRONCHI_MIN_FRONT_MM2,
+    BRONCHI_THRESHOLD_HU, BRONCHI_THRESHOLD_MARGIN_HU,
 };
 
 /// The bronchial tree unit.
@@ -64,17 +64,33 @@ impl Aisu for Bronchi {
         let body = ctx.mask("mask:body")?;
         let trachea = ctx.mask("mask:trachea")?;
         let tree = grow_tree(ct, &body, &trachea)?;
+        let names = [
+            "mask:bronchi",
+            "landmarks:bronchi",
+            "centreline:bronchi",
+            "values:bronchi",
+        ];
         let Some(tree) = tree else {
-            for name in [
-                "mask:bronchi",
-                "landmarks:bronchi",
-                "centreline:bronchi",
-                "values:bronchi",
-            ] {
+            for name in names {
                 ctx.absent(name, "no bronchus below the carina in the field of view")?;
             }
             return Ok(());
         };
+        // A tree larger than any bronchial lumen leaked into the lung past
+        // the per-branch leak control; used, it would carve the lungs.
+        let ml = tree.bronchi.volume_ml();
+        if ml > BRONCHI_MAX_ML {
+            tracing::debug!(ml, "bronchi: the grown tree leaked; not used");
+            for name in names {
+                ctx.absent(
+                    name,
+                    &format!(
+                        "the grown bronchial tree ({ml:.0} mL) is larger than a bronchial lumen can be ({BRONCHI_MAX_ML:.0} mL): it leaked into the lung"
+                    ),
+                )?;
+            }
+            return Ok(());
+        }
         ctx.put_mask("mask:bronchi", tree.bronchi)?;
         ctx.put(
             "landmarks:bronchi",

@@ -666,3 +666,13 @@ pub const RIB_SWEEP_MAX_GAP_DEG: f64 = 12.0;
 /// one run rather than each taking its own; touching ribs share a run,
 /// a rib lagging behind its steep front does not take its neighbour's.
 pub const RIB_SWEEP_SHARE_MM: f64 = 4.0;
+
+/// Bronchi: largest lumen volume of the bronchial tree below the carina
+/// that CT resolves, mL. The airway lumen from the main bronchi to the
+/// segmental and subsegmental bronchi holds about 20-60 mL in adults
+/// (Weibel's model: about 70 mL down to generation 8 with the trachea's
+/// 30-40 mL; CT airway-tree volumes, e.g. Tschirren et al., IEEE TMI 2005,
+/// are of that order). A larger grown tree has leaked into the
+/// parenchyma (127 mL on phantom seed 21, whose left upper lobe it
+/// carved out of the lung mask).
+pub const BRONCHI_MAX_ML: f64 = 80.0;
