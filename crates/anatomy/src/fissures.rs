@@ -297,6 +297,20 @@ pub fn best_plane(
     (best.1 > 0.0).then_some(best)
 }
 
+/// Mean of `cost(column, height)` along `plane` over `columns` (`(x mm,
+/// y mm, column)`) where it applies, and on how many columns it does.
+pub fn mean_cost(
+    columns: &[(f64, f64, usize)],
+    plane: Plane,
+    cost: &(dyn Fn(usize, f64) -> Option<f64> + Sync),
+) -> (f64, usize) {
+    let (sum, n) = columns
+        .iter()
+        .filter_map(|&(x, y, c)| cost(c, plane.at(x, y)))
+        .fold((0.0, 0usize), |a, v| (a.0 + v, a.1 + 1));
+    (sum / n.max(1) as f64, n)
+}
+
 /// The plane near `prior` along which `cost(column, height)` is lowest on
 /// average over `columns` (`(x mm, y mm, column)`), among planes where the
 /// cost applies (is `Some`) on at least `min_columns` columns: a fissure
@@ -314,17 +328,11 @@ pub fn least_cost_plane(
         return None;
     }
     let score = |p: &Plane| -> f64 {
-        let (mut sum, mut n) = (0.0, 0usize);
-        for &(x, y, c) in columns {
-            if let Some(v) = cost(c, p.at(x, y)) {
-                sum += v;
-                n += 1;
-            }
-        }
+        let (mean, n) = mean_cost(columns, *p, cost);
         if n < min_columns.max(1) {
             f64::INFINITY
         } else {
-            sum / n as f64
+            mean
         }
     };
     let mut best = (prior, score(&prior));

@@ -47,7 +47,7 @@ use crate::constants::{
 };
 use crate::fissures::{
     Candidate, Evidence, Fit, HeightField, Plane, PlaneSearch, Sheets, best_plane, fit_surface,
-    least_cost_plane, sheetness,
+    least_cost_plane, mean_cost, sheetness,
 };
 use crate::regions::{IndexBox, crop, crop_mask, downsample_majority, downsample_mean};
 
@@ -566,13 +566,7 @@ fn vessel_gap_plane(
         data[i].then(|| f64::from(d[i]))
     };
     // Mean cost of a plane over the same columns, and how many count.
-    let mean_cost = |p: Plane| {
-        let (sum, n) = columns
-            .iter()
-            .filter_map(|&(x, y, c)| cost(c, p.at(x, y)))
-            .fold((0.0, 0usize), |a, v| (a.0 + v, a.1 + 1));
-        (sum / n.max(1) as f64, n)
-    };
+    let mean_cost = |p: Plane| mean_cost(&columns, p, &cost);
     let (prior_cost, n) = mean_cost(plane0);
     let found = least_cost_plane(&columns, plane0, search, min_columns, &cost);
     let found_n = found.map(|(p, _)| mean_cost(p).1);

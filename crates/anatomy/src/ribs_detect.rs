@@ -243,14 +243,8 @@ pub(crate) fn detect_ribs(
     fragments.retain(|v| v.len() <= max_fragment);
     link_fragments(&geo, &mut ribs, fragments);
     for r in &mut ribs {
-        r.long = geo.reaches_front(&r.voxels);
-        r.lateral_mm = geo.lateral_reach(&r.voxels);
         r.tubercle_z_mm = tubercle_z(&geo, &r.voxels).unwrap_or(r.head_z_mm);
-        r.height_mm = geo.height(&r.voxels);
-        // A rib runs far lateral; short stubs are transverse processes or
-        // costotransverse remnants.
-        r.stub = r.lateral_mm < geo.min_lateral(r.head_z_mm);
-        r.fused = r.height_mm > RIB1_MAX_HEIGHT_MM;
+        measure_shape(&geo, r);
     }
     regrow_cut_ribs(&geo, &mut ribs, &cut_off);
     return_glued_shares(&geo, &mut ribs);
@@ -368,12 +362,20 @@ fn regrow_cut_ribs(geo: &Geo, ribs: &mut [RibCandidate], cut_off: &[bool]) {
             r.voxels.truncate(len);
             continue;
         }
-        r.long = geo.reaches_front(&r.voxels);
-        r.lateral_mm = geo.lateral_reach(&r.voxels);
-        r.height_mm = geo.height(&r.voxels);
-        r.stub = r.lateral_mm < geo.min_lateral(r.head_z_mm);
-        r.fused = r.height_mm > RIB1_MAX_HEIGHT_MM;
+        measure_shape(geo, r);
     }
+}
+
+/// A traced rib's shape from its voxels: whether it reaches the front,
+/// its lateral reach and height, and what they make it.
+fn measure_shape(geo: &Geo, r: &mut RibCandidate) {
+    r.long = geo.reaches_front(&r.voxels);
+    r.lateral_mm = geo.lateral_reach(&r.voxels);
+    r.height_mm = geo.height(&r.voxels);
+    // A rib runs far lateral; short stubs are transverse processes or
+    // costotransverse remnants.
+    r.stub = r.lateral_mm < geo.min_lateral(r.head_z_mm);
+    r.fused = r.height_mm > RIB1_MAX_HEIGHT_MM;
 }
 
 /// A traced rib's index and one of its points (mm).

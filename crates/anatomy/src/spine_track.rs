@@ -607,10 +607,10 @@ const TREND_HALF_WINDOW: usize = 16;
 /// period or of the level above it, whichever is taller: near the end of
 /// the scan the trend is taken over a truncated window, and the bright
 /// endplate of the last vertebra, cut by the scan, turns that vertebra's
-/// trabecular bone into a shallow dip part way down it. The lower levels are the column's tallest, so a real last disc
-/// closes a full level. (At the top, where levels are short, a shallow
-/// disc is kept: it is the C7/T1 disc of scans that start just above
-/// it.) `candidates` as (profile index, prominence) top to bottom, `n`
+/// trabecular bone into a shallow dip part way down it. The lower levels
+/// are the column's tallest, so a real last disc closes a full level.
+/// (At the top, where levels are short, a shallow disc is kept: it is the
+/// C7/T1 disc of scans that start just above it.) `candidates` as (profile index, prominence) top to bottom, `n`
 /// profile samples, `span` the period in samples.
 fn trim_weak_last(chain: &mut Vec<usize>, candidates: &[(usize, f64)], n: usize, span: f64) {
     if chain.len() < 3 {
@@ -782,26 +782,23 @@ mod tests {
         // below the last real disc and 4 above the profile's end closes
         // 0.86 of the period but 0.67 of the level above: the cut
         // vertebra's endplate, not a disc.
-        let candidates = [
-            (0, 7.0),
-            (22, 6.0),
-            (44, 7.0),
-            (70, 7.0),
-            (97, 7.0),
-            (115, 1.3),
-        ];
+        // Five discs of the column, then a shallow dip at `last`.
+        let column_ending_at = |last: usize| {
+            [
+                (0, 7.0),
+                (22, 6.0),
+                (44, 7.0),
+                (70, 7.0),
+                (97, 7.0),
+                (last, 1.3),
+            ]
+        };
+        let candidates = column_ending_at(115);
         let mut chain: Vec<usize> = (0..candidates.len()).collect();
         trim_weak_last(&mut chain, &candidates, 120, 21.0);
         assert_eq!(chain, vec![0, 1, 2, 3, 4]);
         // Closing a level as tall as the one above, it is kept.
-        let candidates = [
-            (0, 7.0),
-            (22, 6.0),
-            (44, 7.0),
-            (70, 7.0),
-            (97, 7.0),
-            (123, 1.3),
-        ];
+        let candidates = column_ending_at(123);
         let mut chain: Vec<usize> = (0..candidates.len()).collect();
         trim_weak_last(&mut chain, &candidates, 128, 21.0);
         assert_eq!(chain.len(), 6);
