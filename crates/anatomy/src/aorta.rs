@@ -19,7 +19,10 @@
 //! aorta found on its own is only a fallback, joined to the descending
 //! aorta when the gap is a step or two or when an arch track meets it (an
 //! aneurysm of the ascending aorta or the arch is wider than an arch track
-//! may grow). The mask is the tube of the fitted
+//! may grow). The carina, when the airway unit gives it (or where its
+//! trachea ends), bounds the arch's height: the arch rises at most a few
+//! centimetres above it and leaves the descending aorta at about its
+//! level. The mask is the tube of the fitted
 //! radii, without lung. Segments follow the centreline's shape: the arch
 //! is the stretch around the highest point that runs more across than up;
 //! the root is the lowest 20 mm of the ascending aorta; the hiatus starts
@@ -33,8 +36,9 @@ use crate::aorta_arch::{arch_tracks, find_ascending, join_at_arch, track_arch, t
 use crate::constants::{
     AORTA_BRANCH_SHRINK, AORTA_BRIDGE_CONFIRM, AORTA_BRIDGE_DRIFT_MM, AORTA_BRIDGE_FORWARD_MM,
     AORTA_BRIDGE_GROWTH, AORTA_BRIDGE_MM, AORTA_BRIDGES, AORTA_FRONT_BONE_MIN_MM,
-    AORTA_FRONT_BONE_MM, AORTA_MAX_BONE_SHARE, AORTA_TAPER, AORTIC_ROOT_MM, ARCH_MAX_GAP_MM,
-    SEED_DR_MM, SEED_DRIFT_MM,
+    AORTA_FRONT_BONE_MM, AORTA_MAX_ABOVE_CARINA_MM, AORTA_MAX_BONE_SHARE, AORTA_TAPER,
+    AORTIC_ROOT_MM, ARCH_MAX_GAP_MM, ARCH_START_BELOW_CARINA_MM, SEED_DR_MM, SEED_DRIFT_MM,
+    TRACHEA_MIN_SPAN_MM,
 };
 use crate::medgrid::{LungFacts, WorkGrid, thorax_grid, tube_volume};
 use crate::tubes::{Circle, TubeSpec, axial_circles, dist, smooth, track};
@@ -66,6 +70,7 @@ impl Default for Aorta {
                 "Thoracic aorta: mask, centreline with radii and segments, landmarks",
             )
             .requires(&["mask:lung_right", "mask:lung_left", "mask:body"])
+            .optional(&["landmarks:airway", "centreline:trachea"])
             .produces(&["mask:aorta", "centreline:aorta", "landmarks:aorta"])
             .resources(1, 800, 60.0),
         }
@@ -81,7 +86,19 @@ impl Aisu for Aorta {
         let ct = ctx.volume();
         let right = ctx.mask("mask:lung_right")?;
         let left = ctx.mask("mask:lung_left")?;
-        match segment_aorta(ct, &[&right, &left])? {
+        // The carina, or where the tracked trachea ends when the split
+        // was not seen (the airway unit may stop a few millimetres above
+        // it); a trachea shorter than a few centimetres says nothing.
+        let carina = ctx
+            .landmarks("landmarks:airway")
+            .ok()
+            .and_then(|l| l.get("carina").copied())
+            .or_else(|| {
+                let trachea = ctx.centreline("centreline:trachea").ok()?;
+                let (first, last) = (trachea.points.first()?, trachea.points.last()?);
+                ((first[2] - last[2]).abs() >= TRACHEA_MIN_SPAN_MM).then_some(*last)
+            });
+        match segment_aorta(ct, &[&right, &left], carina)? {
             Some(a) => {
                 ctx.put_mask("mask:aorta", a.mask)?;
                 ctx.put(
@@ -116,11 +133,6 @@ pub struct AortaSegmentation {
     pub path: Vec<Circle>,
 }
 
-/// Finds the descending aorta's seed on mid-thoracic slices: among the
-/// round soft-tissue discs of the posterior mediastinum, the one that
-/// recurs at the same place and size on the most slices (the descending
-/// aorta is a straight vertical tube over 15-20 cm; hilar vessels, nodes
-/// and the oesophagus are round over a few centimetres at most, or
 /// The circles on slice `k` within `roi` (x from, x to, y from, y to, mm)
 /// that hold blood (0-100 HU inside), lie outside the lungs and that
 /// `keep` accepts.
@@ -138,6 +150,11 @@ pub(crate) fn blood_circles(
         .collect()
 }
 
+/// Finds the descending aorta's seed on mid-thoracic slices: among the
+/// round soft-tissue discs of the posterior mediastinum, the one that
+/// recurs at the same place and size on the most slices (the descending
+/// aorta is a straight vertical tube over 15-20 cm; hilar vessels, nodes
+/// and the oesophagus are round over a few centimetres at most, or
 /// smaller), ties going to the better score.
 pub fn find_descending_seed(grid: &WorkGrid, facts: &LungFacts) -> Option<Circle> {
     let (z0, z1) = facts.z_range;
@@ -168,10 +185,15 @@ pub fn find_descending_seed(grid: &WorkGrid, facts: &LungFacts) -> Option<Circle
     most_recurrent(&found)
 }
 
-/// Segments the aorta; `Ok(None)` when it cannot be found.
+/// Segments the aorta; `Ok(None)` when it cannot be found. The carina
+/// (LPS mm), when known, bounds the arch: the descending aorta is not
+/// followed up more than [`AORTA_MAX_ABOVE_CARINA_MM`] above it, and the
+/// arch is not looked for leaving it more than
+/// [`ARCH_START_BELOW_CARINA_MM`] below it.
 pub fn segment_aorta(
     ct: &volume::Volume<i16>,
     lungs: &[&Mask],
+    carina: Option<[f64; 3]>,
 ) -> Result<Option<AortaSegmentation>, AisuError> {
     let grid = thorax_grid(ct, lungs, 10.0, 80.0, 20.0, [1.5, 1.5, 2.5])?;
     let Some(facts) = LungFacts::new(&grid, lungs) else {
@@ -180,14 +202,22 @@ pub fn segment_aorta(
     let Some(seed) = find_descending_seed(&grid, &facts) else {
         return Ok(None);
     };
+    let carina_z = carina.map(|p| grid.work_mm(p)[2]);
     let stop_in_lung = |c: &Circle| facts.is_lung(&grid, c.c);
     // Growth past these factors of the seed's radius means the tracker
     // slid into the heart (or a mass); aneurysms grow more slowly.
     let grown = |c: &Circle, base: f64, f: f64| c.r > f * base;
     // Shrinking below this factor means it left the aorta for a branch
     // (subclavian and carotid arteries are a third to half its radius).
-    let stop_desc =
-        |c: &Circle| stop_in_lung(c) || grown(c, seed.r, 1.6) || c.r < AORTA_BRANCH_SHRINK * seed.r;
+    // Above the carina by more than the arch ever rises, the upward track
+    // has left the aorta (up the oesophagus or a supra-aortic branch).
+    let above_arch = |c: &Circle| carina_z.is_some_and(|z| c.c[2] > z + AORTA_MAX_ABOVE_CARINA_MM);
+    let stop_desc = |c: &Circle| {
+        stop_in_lung(c)
+            || grown(c, seed.r, 1.6)
+            || c.r < AORTA_BRANCH_SHRINK * seed.r
+            || above_arch(c)
+    };
     let up = track_bridged(&grid, &facts, &seed, &AORTA_SPEC, true, 500.0, &stop_desc);
     // Downwards the aorta neither branches nor narrows much (about 1 mm
     // per 10 cm); a fit that shrinks is a neighbour (left atrium,
@@ -211,7 +241,8 @@ pub fn segment_aorta(
         descending
     } else {
         let desc = descending[top..].to_vec();
-        let tracks = arch_tracks(&grid, &facts, &desc, seed.r);
+        let lowest_start = carina_z.map(|z| z - ARCH_START_BELOW_CARINA_MM);
+        let tracks = arch_tracks(&grid, &facts, &desc, seed.r, lowest_start);
         if let Some((k, arch)) = track_arch(&tracks) {
             // The arch and ascending aorta as tracked, root first, then
             // the descending aorta from where the arch left it.

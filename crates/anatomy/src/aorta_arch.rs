@@ -10,20 +10,23 @@
 
 use crate::aorta::{AORTA_SPEC, blood_circles, most_recurrent};
 use crate::constants::{
-    AORTA_BRANCH_SHRINK, ARCH_MAX_GAP_MM, ARCH_MAX_GROWTH, ARCH_MIN_DEPTH_MM, ARCH_MIN_DESCENT_MM,
-    ARCH_START_STEPS, ASCENDING_MAX_RIGHT_MM, ASCENDING_MIN_RATIO, ASCENDING_ROOT_GROWTH,
+    AORTA_BRANCH_SHRINK, ARCH_LIMB_BELOW_APEX_MM, ARCH_MAX_GAP_MM, ARCH_MAX_GROWTH,
+    ARCH_MIN_DEPTH_MM, ARCH_MIN_DESCENT_MM, ARCH_START_STEPS, ASCENDING_MAX_GROWTH,
+    ASCENDING_MAX_LEFT_MM, ASCENDING_MAX_RIGHT_MM, ASCENDING_MIN_RATIO, ASCENDING_ROOT_GROWTH,
 };
 use crate::medgrid::{LungFacts, WorkGrid};
 use crate::tubes::{Circle, TubeSpec, dist, normalize, track};
 
 /// Finds the ascending aorta below the top of the descending aorta: at
-/// least [`ARCH_MIN_DEPTH_MM`] in front of it, to its right but no more
-/// than [`ASCENDING_MAX_RIGHT_MM`] right of the midline (further out lie
-/// the SVC and the right atrium), the large round disc that recurs at the
-/// same place on the most slices (the pulmonary trunk runs obliquely and
-/// recurs on fewer slices), ties going to the better score. It is at
-/// least [`ASCENDING_MIN_RATIO`] times as wide as the descending aorta
-/// (`desc_r`), which the SVC beside it is not.
+/// least [`ARCH_MIN_DEPTH_MM`] in front of it, not left of it nor more
+/// than [`ASCENDING_MAX_LEFT_MM`] left of the midline (further left rises
+/// the pulmonary trunk), no more than [`ASCENDING_MAX_RIGHT_MM`] right of
+/// the midline (further out lie the SVC and the right atrium), the large
+/// round disc that recurs at the same place on the most slices (the
+/// pulmonary trunk runs obliquely and recurs on fewer slices), ties going
+/// to the better score. It is at least [`ASCENDING_MIN_RATIO`] times as
+/// wide as the descending aorta (`desc_r`), which the SVC beside it is
+/// not.
 pub(crate) fn find_ascending(
     grid: &WorkGrid,
     facts: &LungFacts,
@@ -42,7 +45,7 @@ pub(crate) fn find_ascending(
         if let Some((ya, _)) = facts.y_extent[k] {
             let roi = (
                 facts.mid_x - ASCENDING_MAX_RIGHT_MM,
-                desc_top.c[0] - 10.0,
+                desc_top.c[0].min(facts.mid_x + ASCENDING_MAX_LEFT_MM),
                 ya,
                 desc_top.c[1] - ARCH_MIN_DEPTH_MM,
             );
@@ -85,12 +88,16 @@ pub(crate) struct ArchTrack {
     pub circles: Vec<Circle>,
     /// How far (mm) it comes down below its highest point.
     pub descent: f64,
-    /// Whether it ends at least [`ARCH_MIN_DEPTH_MM`] in front of its start.
+    /// Whether it ends at least [`ARCH_MIN_DEPTH_MM`] in front of its
+    /// start, its way down (below [`ARCH_LIMB_BELOW_APEX_MM`] under its
+    /// highest point) on average no more than [`ASCENDING_MAX_LEFT_MM`]
+    /// left of the midline, where the pulmonary trunk comes down.
     pub in_front: bool,
 }
 
-/// Tracks from the highest descending cross-sections (`desc`, top first)
-/// in the directions the arch may leave them: forwards, to the right and
+/// Tracks from the highest descending cross-sections (`desc`, top first),
+/// none lower than `lowest_start` (work mm) when given, in the directions
+/// the arch may leave them: forwards, to the right and
 /// upwards over the left main bronchus and the pulmonary artery. Tracks
 /// with perpendicular cross-sections ([`track`]) stop where the tube grows
 /// wider than [`ARCH_MAX_GROWTH`] times the descending seed's radius
@@ -101,20 +108,24 @@ pub(crate) fn arch_tracks(
     facts: &LungFacts,
     desc: &[Circle],
     seed_r: f64,
+    lowest_start: Option<f64>,
 ) -> Vec<ArchTrack> {
-    let Some(top) = desc.first() else {
+    if desc.is_empty() {
         return Vec::new();
-    };
+    }
     // The tube is no wider than the ascending aorta (wider is the heart
     // or a mass) and no narrower than where a branch leaves; it must not
-    // come back down onto the descending aorta.
-    let stop = |c: &Circle| {
+    // come back down onto the descending aorta below where it started
+    // (the descending cross-sections above and just below the start are
+    // where the arch leaves it, or the left subclavian artery or a
+    // neighbour the upward track went on into).
+    let stop = |c: &Circle, start: &Circle| {
         facts.is_lung(grid, c.c)
             || c.r > ARCH_MAX_GROWTH * seed_r
             || c.r < AORTA_BRANCH_SHRINK * seed_r
             || desc
                 .iter()
-                .filter(|d| d.c[2] < top.c[2] - ARCH_MIN_DESCENT_MM)
+                .filter(|d| d.c[2] < start.c[2] - ARCH_MIN_DESCENT_MM)
                 .any(|d| dist(d.c, c.c) < d.r + c.r)
     };
     let mut tracks = Vec::new();
@@ -122,6 +133,10 @@ pub(crate) fn arch_tracks(
     // centimetres (the tracker may have gone on up the left subclavian
     // artery, which continues the descending aorta's vertical course).
     for (k, start) in desc.iter().enumerate().take(ARCH_START_STEPS).step_by(2) {
+        if lowest_start.is_some_and(|z| start.c[2] < z) {
+            break;
+        }
+        let stop = |c: &Circle| stop(c, start);
         for (dx, dy) in [
             (0.0, -1.0),
             (-0.5, -0.87),
@@ -131,15 +146,31 @@ pub(crate) fn arch_tracks(
         ] {
             for dz in [0.7, 0.25, -0.2] {
                 let dir = normalize([dx, dy, dz]);
-                let t = track(grid, None, &AORTA_SPEC, start, dir, 320.0, &stop);
+                let mut t = track(grid, None, &AORTA_SPEC, start, dir, 320.0, &stop);
+                let root = extend_to_root(grid, facts, &t, seed_r);
+                t.extend(root);
                 let Some(apex) = t.iter().map(|c| c.c[2]).reduce(f64::max) else {
                     continue;
                 };
                 let apex = apex.max(start.c[2]);
                 let Some(end) = t.last() else { continue };
                 let descent = apex - end.c[2];
-                // The ascending aorta ends well in front of the descending.
-                let in_front = end.c[1] < start.c[1] - ARCH_MIN_DEPTH_MM;
+                // The ascending aorta ends well in front of the descending,
+                // and comes down right of the pulmonary trunk (a track may
+                // enter the left pulmonary artery under the arch and come
+                // down the trunk, left of the midline).
+                let limb: Vec<f64> = t
+                    .iter()
+                    .filter(|c| c.c[2] < apex - ARCH_LIMB_BELOW_APEX_MM)
+                    .map(|c| c.c[0])
+                    .collect();
+                let limb_x = if limb.is_empty() {
+                    end.c[0]
+                } else {
+                    limb.iter().sum::<f64>() / limb.len() as f64
+                };
+                let in_front = end.c[1] < start.c[1] - ARCH_MIN_DEPTH_MM
+                    && limb_x <= facts.mid_x + ASCENDING_MAX_LEFT_MM;
                 tracks.push(ArchTrack {
                     from: k,
                     circles: t,
@@ -150,6 +181,47 @@ pub(crate) fn arch_tracks(
         }
     }
     tracks
+}
+
+/// The ascending aorta followed on down from where an arch track
+/// (`arch`, from the descending aorta, nearest first) ended: that track
+/// stops where the tube grows past [`ARCH_MAX_GROWTH`] times the
+/// descending aorta's radius (`seed_r`), and the ascending aorta is often
+/// wider (dilated ascending aortas are common). Down from there, in the
+/// arch track's last direction, it is tracked until it widens past
+/// [`ASCENDING_ROOT_GROWTH`] times its radius over the last few
+/// cross-sections (the root's sinuses, the heart beyond), grows past
+/// [`ASCENDING_MAX_GROWTH`] times `seed_r`, or enters lung. Returns the
+/// cross-sections beyond the arch track's end, nearest first (none when
+/// the track was not coming down).
+fn extend_to_root(grid: &WorkGrid, facts: &LungFacts, arch: &[Circle], seed_r: f64) -> Vec<Circle> {
+    let n = arch.len();
+    if n < 2 {
+        return Vec::new();
+    }
+    let (prev, end) = (arch[n - 2], arch[n - 1]);
+    let dir = normalize([
+        end.c[0] - prev.c[0],
+        end.c[1] - prev.c[1],
+        end.c[2] - prev.c[2],
+    ]);
+    if dir[2] > -0.3 {
+        return Vec::new();
+    }
+    let recent =
+        std::cell::RefCell::new(arch.iter().rev().take(3).map(|c| c.r).collect::<Vec<f64>>());
+    let to_root = |c: &Circle| {
+        let mut r = recent.borrow_mut();
+        let mean = r.iter().take(3).sum::<f64>() / r.len().clamp(1, 3) as f64;
+        let stop = facts.is_lung(grid, c.c)
+            || c.r > ASCENDING_MAX_GROWTH * seed_r
+            || c.r > ASCENDING_ROOT_GROWTH * mean;
+        if !stop {
+            r.insert(0, c.r);
+        }
+        stop
+    };
+    track(grid, None, &AORTA_SPEC, &end, dir, 150.0, &to_root)
 }
 
 /// The ascending aorta tracked from `asc_seed` ([`find_ascending`]) down

@@ -514,6 +514,15 @@ pub const ASCENDING_MIN_RATIO: f64 = 1.15;
 /// atrium form the right border of the mediastinum further out (Gray's
 /// Anatomy, 42nd ed.).
 pub const ASCENDING_MAX_RIGHT_MM: f64 = 45.0;
+/// Aorta: the ascending aorta's centre lies at most this far (mm) to the
+/// left of the lungs' midline (and not left of the descending aorta's
+/// top): the aortic orifice lies behind the left half of the sternum and
+/// the ascending aorta runs up, forwards and to the right from it, while
+/// the pulmonary trunk, as wide, rises further left, in front of the
+/// ascending aorta's left side (Gray's Anatomy, 42nd ed.). On the phantom
+/// suite the pulmonary trunk's centre lay 11-14 mm left of the midline
+/// where the ascending aorta's lay within 8 mm of it.
+pub const ASCENDING_MAX_LEFT_MM: f64 = 5.0;
 /// Aorta: tracked down from where it was found, the ascending aorta has
 /// entered the heart when its cross-section grows wider than this factor
 /// of the found radius: the sinuses of Valsalva are about 1.2-1.3 times
@@ -530,6 +539,12 @@ pub const ASCENDING_ROOT_GROWTH: f64 = 1.25;
 /// al., J Vasc Surg 2002; the sinus of Valsalva, wider still, is the
 /// root, where the heart begins).
 pub const ARCH_MAX_GROWTH: f64 = 1.5;
+/// Aorta: below an arch track's end, the ascending aorta is followed down
+/// while no wider than this factor of the descending seed's radius: an
+/// ascending aneurysm of 5-6 cm against a descending aorta of 25-30 mm
+/// (surgery is advised from 5.5 cm: Isselbacher et al., ACC/AHA 2022);
+/// wider is the heart.
+pub const ASCENDING_MAX_GROWTH: f64 = 2.0;
 /// Aorta: an arch track has reached the ascending aorta when it comes
 /// down at least this far (mm) below its highest point (the arch apex
 /// lies 40-60 mm above the aortic root: Redheuil et al., JACC 2011 report
@@ -539,6 +554,11 @@ pub const ARCH_MIN_DESCENT_MM: f64 = 30.0;
 /// top of the descending aorta (the arch spans 50-80 mm front to back in
 /// adults: arch width, Redheuil et al., JACC 2011).
 pub const ARCH_MIN_DEPTH_MM: f64 = 20.0;
+/// Aorta: the way down of an arch track (the ascending aorta, or the
+/// pulmonary trunk it must not be) is where it runs more than this far
+/// (mm) below its highest point: the arch's own curve spans about the top
+/// 15 mm (cf. the arch segment's naming in `aorta::name_segments`).
+pub const ARCH_LIMB_BELOW_APEX_MM: f64 = 15.0;
 /// Aorta: a gap (mm, wall to wall) between the ascending aorta tracked
 /// upwards and the top of the descending aorta that is closed with a
 /// straight tube; longer gaps are left open rather than guessed (two
@@ -550,6 +570,25 @@ pub const ARCH_MAX_GAP_MM: f64 = 8.0;
 /// aorta's vertical course for 4-6 cm above the arch before leaving the
 /// mediastinum) above the junction with the arch.
 pub const ARCH_START_STEPS: usize = 20;
+/// Aorta: the descending aorta tracked upwards is not followed more than
+/// this far (mm) above the carina: the arch's top lies 15-40 mm above it
+/// (the aortic arch reaches the level of the T2-T3 disc or the second
+/// costal cartilage, the carina lies at T4-T5: Gray's Anatomy, 42nd ed.;
+/// 15-39 mm on the 20 cases of the phantom suite); above that, the track
+/// has gone on up the oesophagus or the left subclavian artery.
+pub const AORTA_MAX_ABOVE_CARINA_MM: f64 = 60.0;
+/// Aorta: the arch leaves the descending aorta no lower than this far
+/// (mm) below the carina: the aortic isthmus, where the arch ends, lies
+/// at T4, at about the carina's level (Gray's Anatomy, 42nd ed.). Arch
+/// tracks started lower (a dilated descending aorta, the left atrium)
+/// would cut the descending aorta short.
+pub const ARCH_START_BELOW_CARINA_MM: f64 = 15.0;
+/// Aorta: without a carina, the lowest point of a tracked trachea stands
+/// for it when the trachea spans at least this far (mm) down (the
+/// intrathoracic trachea is 60-80 mm long; the airway unit's trachea
+/// ended within 15 mm above the true carina on the phantom suite's cases
+/// without one).
+pub const TRACHEA_MIN_SPAN_MM: f64 = 40.0;
 
 /// Heart: opening radius that parts the heart from chest wall, vessels and
 /// oesophagus (their contacts are a few mm; the heart is 80-120 mm across).
