@@ -35,13 +35,13 @@ use aisu::{Aisu, AisuError, Artefact, Centreline, Context, Landmarks, Manifest, 
 use crate::aorta_arch::{arch_tracks, find_ascending, join_at_arch, track_arch, track_ascending};
 use crate::constants::{
     AORTA_BRANCH_SHRINK, AORTA_BRIDGE_CONFIRM, AORTA_BRIDGE_DRIFT_MM, AORTA_BRIDGE_FORWARD_MM,
-    AORTA_BRIDGE_GROWTH, AORTA_BRIDGE_MM, AORTA_BRIDGES, AORTA_FRONT_BONE_MIN_MM,
-    AORTA_FRONT_BONE_MM, AORTA_MAX_ABOVE_CARINA_MM, AORTA_MAX_BONE_SHARE, AORTA_TAPER,
-    AORTIC_ROOT_MM, ARCH_MAX_GAP_MM, ARCH_START_BELOW_CARINA_MM, SEED_DR_MM, SEED_DRIFT_MM,
-    TRACHEA_MIN_SPAN_MM,
+    AORTA_BRIDGE_GROWTH, AORTA_BRIDGE_MM, AORTA_BRIDGES, AORTA_EXTRAPOLATE_MM,
+    AORTA_FRONT_BONE_MIN_MM, AORTA_FRONT_BONE_MM, AORTA_MAX_ABOVE_CARINA_MM, AORTA_MAX_BONE_SHARE,
+    AORTA_TAPER, AORTIC_ROOT_MM, ARCH_MAX_GAP_MM, ARCH_START_BELOW_CARINA_MM, SEED_DR_MM,
+    SEED_DRIFT_MM, TRACHEA_MIN_SPAN_MM,
 };
 use crate::medgrid::{LungFacts, WorkGrid, thorax_grid, tube_volume};
-use crate::tubes::{Circle, TubeSpec, axial_circles, dist, smooth, track};
+use crate::tubes::{Circle, TubeSpec, axial_circles, dist, extrapolate, smooth, track};
 
 /// Cross-section model of the aorta on non-contrast CT.
 pub const AORTA_SPEC: TubeSpec = TubeSpec {
@@ -227,7 +227,22 @@ pub fn segment_aorta(
         ..AORTA_SPEC
     };
     let stop_down = |c: &Circle| stop_in_lung(c) || grown(c, seed.r, 1.6);
-    let down = track_bridged(&grid, &facts, &seed, &down_spec, false, 300.0, &stop_down);
+    let mut down = track_bridged(&grid, &facts, &seed, &down_spec, false, 300.0, &stop_down);
+    // Through the diaphragm's crura the wall is lost (muscle as dense as
+    // blood all round) while the lumen still shows: the aorta is carried
+    // on straight down, as it runs there (in front of the vertebral
+    // bodies), while it does.
+    let end = *down.last().unwrap_or(&seed);
+    let keep = |c: &Circle| !stop_in_lung(c);
+    let below = extrapolate(
+        &grid,
+        &AORTA_SPEC,
+        &end,
+        [0.0, 0.0, -1.0],
+        AORTA_EXTRAPOLATE_MM,
+        &keep,
+    );
+    down.extend(below);
     // The descending aorta from its highest point down.
     let mut descending: Vec<Circle> = up.iter().rev().cloned().collect();
     descending.push(seed);

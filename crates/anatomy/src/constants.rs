@@ -487,6 +487,12 @@ pub const AORTA_BRIDGE_CONFIRM: usize = 3;
 pub const AORTA_BRIDGE_FORWARD_MM: f64 = 10.0;
 /// Aorta: at most this many such gaps are bridged.
 pub const AORTA_BRIDGES: usize = 2;
+/// Aorta: below where the tracker loses its wall (the hiatus, the crura)
+/// the descending aorta is carried on straight, while its lumen shows, at
+/// most this far (mm): through the aortic hiatus (at T12, 20-30 mm of
+/// crura) to the coeliac trunk just below it (Gray's Anatomy, 42nd ed.),
+/// beyond which a chest CT seldom reaches.
+pub const AORTA_EXTRAPOLATE_MM: f64 = 60.0;
 /// Aorta: a descending-aorta candidate with at least
 /// [`AORTA_FRONT_BONE_MIN_MM`] of bone on a ray within this distance (mm)
 /// straight in front of its wall lies behind the vertebral body (the

@@ -453,6 +453,79 @@ pub fn track(
     out
 }
 
+/// Continues a tube from its last cross-section `end` straight along the
+/// unit vector `d`, with its radius, while the inner disc (the centre and
+/// 12 points at half the radius) is lumen by `spec` at least
+/// [`LUMEN_SHARE`] and holds no bone, for at most `max_mm`, within the
+/// grid, and while `keep` accepts the cross-section. For a tube whose wall
+/// is lost to the tracker where it runs through tissue as dense as itself
+/// (the aorta through the diaphragm's crura), its lumen still shows.
+/// Returns the cross-sections beyond the end, nearest first; their score
+/// is 0.
+pub fn extrapolate(
+    grid: &WorkGrid,
+    spec: &TubeSpec,
+    end: &Circle,
+    d: [f64; 3],
+    max_mm: f64,
+    keep: &dyn Fn(&Circle) -> bool,
+) -> Vec<Circle> {
+    let d = normalize(d);
+    let s = grid.spacing();
+    let dims = grid.dims();
+    let extent = [
+        (dims[0] as f64 - 1.0) * s[0],
+        (dims[1] as f64 - 1.0) * s[1],
+        (dims[2] as f64 - 1.0) * s[2],
+    ];
+    let lumen = |v: f32| v >= spec.lumen.0 && v <= spec.lumen.1;
+    let mut out = Vec::new();
+    let mut walked = spec.step_mm;
+    while walked <= max_mm {
+        let c = [
+            end.c[0] + walked * d[0],
+            end.c[1] + walked * d[1],
+            end.c[2] + walked * d[2],
+        ];
+        if (0..3).any(|a| c[a] < 0.0 || c[a] > extent[a]) {
+            break;
+        }
+        let (u, v) = basis(d);
+        let at = |a: f64, b: f64| {
+            grid.sample_mm([
+                c[0] + a * u[0] + b * v[0],
+                c[1] + a * u[1] + b * v[1],
+                c[2] + a * u[2] + b * v[2],
+            ])
+        };
+        let samples: Vec<f32> = std::iter::once(at(0.0, 0.0))
+            .chain(
+                RING12
+                    .iter()
+                    .map(|(x, y)| at(0.5 * end.r * x, 0.5 * end.r * y)),
+            )
+            .collect();
+        let share = samples.iter().filter(|v| lumen(**v)).count() as f64 / samples.len() as f64;
+        let bone = samples.iter().any(|v| *v > spec.outside_above);
+        let circle = Circle {
+            c,
+            r: end.r,
+            score: 0.0,
+            inner_hu: samples.iter().map(|v| f64::from(*v)).sum::<f64>() / samples.len() as f64,
+        };
+        if share < LUMEN_SHARE || bone || !keep(&circle) {
+            break;
+        }
+        out.push(circle);
+        walked += spec.step_mm;
+    }
+    out
+}
+
+/// [`extrapolate`]: least share of the inner disc's samples that must be
+/// lumen (noise may push a few blood samples out of the lumen range).
+pub const LUMEN_SHARE: f64 = 0.75;
+
 /// Moving-average smoothing of centres and radii over `half` neighbours
 /// on each side (ends keep their position).
 pub fn smooth(points: &mut [Circle], half: usize) {
@@ -473,5 +546,65 @@ pub fn smooth(points: &mut [Circle], half: usize) {
         let m = (2 * k + 1) as f64;
         points[i].c = [c[0] / m, c[1] / m, c[2] / m];
         points[i].r = r / m;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use volume::{Geometry, Volume};
+
+    /// A 60 x 60 x 60 volume of fat at 1.5 mm with a vertical blood
+    /// cylinder of radius 9 mm from `z_from` up (voxel index), bone below
+    /// `bone_below`.
+    fn cylinder(z_from: usize, bone_below: usize) -> WorkGrid {
+        let n = 60;
+        let mut ct = Volume::filled(Geometry::new([n, n, n], [1.5; 3], [0.0; 3]), -100i16);
+        let data = ct.as_slice_mut();
+        for z in 0..n {
+            for y in 0..n {
+                for x in 0..n {
+                    let (dx, dy) = (x as f64 - 30.0, y as f64 - 30.0);
+                    let v = if z < bone_below {
+                        400
+                    } else if z >= z_from && dx.hypot(dy) * 1.5 <= 9.0 {
+                        40
+                    } else {
+                        -100
+                    };
+                    data[x + n * (y + n * z)] = v;
+                }
+            }
+        }
+        WorkGrid::new(&ct, [0; 3], [n - 1; 3], [1.5; 3], 0.0).unwrap()
+    }
+
+    fn end_at(z_mm: f64) -> Circle {
+        Circle {
+            c: [45.0, 45.0, z_mm],
+            r: 9.0,
+            score: 1.0,
+            inner_hu: 40.0,
+        }
+    }
+
+    #[test]
+    fn extrapolation_follows_the_lumen_and_stops_where_it_ends() {
+        let grid = cylinder(20, 0);
+        let keep = |_: &Circle| true;
+        let down = [0.0, 0.0, -1.0];
+        let spec = crate::aorta::AORTA_SPEC;
+        let out = extrapolate(&grid, &spec, &end_at(70.0), down, 60.0, &keep);
+        // The lumen ends at z index 20 (30 mm); steps of 4 mm from 70 mm.
+        let lowest = out.last().expect("some extrapolation").c[2];
+        assert!((28.0..=34.0).contains(&lowest), "lowest {lowest}");
+        assert!(out.iter().all(|c| c.r == 9.0 && c.score == 0.0));
+        // At most `max_mm`, and never into bone.
+        let short = extrapolate(&grid, &spec, &end_at(70.0), down, 12.0, &keep);
+        assert_eq!(short.len(), 3);
+        let on_bone = cylinder(0, 30);
+        let out = extrapolate(&on_bone, &spec, &end_at(70.0), down, 60.0, &keep);
+        let lowest = out.last().expect("some extrapolation").c[2];
+        assert!((45.0 - 1e-9..=50.0).contains(&lowest), "lowest {lowest}");
     }
 }
