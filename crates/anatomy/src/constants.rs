@@ -662,6 +662,18 @@ pub const RIB_SWEEP_OWN_BONUS_MM: f64 = 4.0;
 /// degrees has ended (ribs 11 and 12 end at the side).
 pub const RIB_SWEEP_MAX_GAP_DEG: f64 = 12.0;
 
+/// Ribs, re-partition by sweep: a rib holding less than this share of a
+/// run it shares with another traced none of it (the run is the other
+/// rib's, or bone merged with it); see [`RIB_SWEEP_OWN_RUN_SHARE`].
+pub const RIB_SWEEP_FOREIGN_SHARE: f64 = 0.1;
+
+/// Ribs, re-partition by sweep: the least share of a run traced as a
+/// rib's own for the rib, sharing a run that is not its own
+/// ([`RIB_SWEEP_FOREIGN_SHARE`]), to take that run instead when nobody
+/// claims it: most of it was traced as the rib, apart from its
+/// neighbours.
+pub const RIB_SWEEP_OWN_RUN_SHARE: f64 = 0.8;
+
 /// Ribs, re-partition by sweep: the extra cost (mm) of two ribs sharing
 /// one run rather than each taking its own; touching ribs share a run,
 /// a rib lagging behind its steep front does not take its neighbour's.
