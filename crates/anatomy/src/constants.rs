@@ -295,6 +295,18 @@ pub const RIB_PARAVERTEBRAL_MM: f64 = 30.0;
 /// well inside the zone.
 pub const RIB_CUT_MARGIN_MM: f64 = 3.0;
 
+/// Ribs: a cut rib's regrowth ([`crate::rib_regrow`]) has leaked when a
+/// wave gains more than this many times the median wave so far. Down a
+/// rib's shaft the waves keep about one section of the rib (varying by
+/// less than half with its course across the grid); a wave entering the
+/// scapular blade or the humerus widens at every step.
+pub const RIB_REGROW_LEAK_FACTOR: f64 = 3.0;
+
+/// Ribs: waves given up before a leak in a cut rib's regrowth, the bone
+/// of the contact between the rib and what it leaked into (a few coarse
+/// voxels, 3-8 mm).
+pub const RIB_REGROW_ROLLBACK: usize = 2;
+
 /// Lobes: spacing of the working grid, mm (fissures are 1-2 mm thick
 /// sheets; a 1.5 mm grid keeps them while costing a tenth of the scan).
 pub const LOBE_GRID_MM: f64 = 1.5;
