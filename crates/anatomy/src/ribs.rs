@@ -16,8 +16,9 @@
 //! count could not be anchored ("limited"). A stub (a head and neck
 //! whose shaft was traced with a neighbour, as on thick slices) is that
 //! level's rib when its side has ribs on the levels above and below and
-//! none on its own; the sweep ([`crate::rib_sweep`]) then follows it out
-//! from its head.
+//! none on its own, or, on the first level, the second rib of its side
+//! and the first of the other ([`gap_levels`]); the sweep
+//! ([`crate::rib_sweep`]) then follows it out from its head.
 
 use std::sync::Arc;
 
@@ -384,15 +385,20 @@ fn publish(
 
 /// The (side, number) slots of `stubs` that fill a gap in the ribs
 /// numbered on their side (`numbered`): no rib of that number, one on
-/// either side of it (ribs 2-11 only: at the ends of the cage a stub may
-/// be a transverse process of C7, T12 or L1).
+/// either side of it (ribs 2-11), or, for the first rib, the second on
+/// its side and the first on the other (the first rib curves over the
+/// lung's apex, where the lung-shell filter may cut it from its neck).
+/// At the lower end of the cage a stub may be a transverse process of T12
+/// or L1, and the count of 11 or 13 pairs is the bottom count's to make.
 fn gap_levels(numbered: &[(bool, usize)], stubs: &[(bool, usize)]) -> Vec<(bool, usize)> {
     let has = |left: bool, m: usize| numbered.contains(&(left, m));
     let mut out: Vec<(bool, usize)> = stubs
         .iter()
         .copied()
         .filter(|&(left, n)| {
-            (2..=11).contains(&n) && !has(left, n) && has(left, n - 1) && has(left, n + 1)
+            let between = (2..=11).contains(&n) && has(left, n - 1) && has(left, n + 1);
+            let first = n == 1 && has(left, 2) && has(!left, 1);
+            !has(left, n) && (between || first)
         })
         .collect();
     out.dedup();
@@ -447,5 +453,10 @@ mod tests {
         // Left 6 lies between left 5 and 7; left 13 and 11 have no rib
         // below or above them; right 7 has no right 8.
         assert_eq!(gap_levels(&numbered, &stubs), vec![(true, 6)]);
+        // A first rib's stub under a second rib, the other side's first
+        // rib found; not without it.
+        let numbered = [(true, 1), (true, 2), (false, 2)];
+        assert_eq!(gap_levels(&numbered, &[(false, 1)]), vec![(false, 1)]);
+        assert_eq!(gap_levels(&[(false, 2)], &[(false, 1)]), vec![]);
     }
 }
