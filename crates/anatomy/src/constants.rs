@@ -681,9 +681,9 @@ pub const RIB_SWEEP_FOREIGN_SHARE: f64 = 0.1;
 
 /// Ribs, re-partition by sweep: the least share of a run traced as a
 /// rib's own for the rib, sharing a run that is not its own
-/// ([`RIB_SWEEP_FOREIGN_SHARE`]), to take that run instead when nobody
-/// claims it: most of it was traced as the rib, apart from its
-/// neighbours.
+/// ([`RIB_SWEEP_FOREIGN_SHARE`]), to prefer that run when nobody claims
+/// it (most of it was traced as the rib, apart from its neighbours) over
+/// the first free run below the shared one.
 pub const RIB_SWEEP_OWN_RUN_SHARE: f64 = 0.8;
 
 /// Ribs, re-partition by sweep: the extra cost (mm) of two ribs sharing
