@@ -295,6 +295,18 @@ pub const RIB_PARAVERTEBRAL_MM: f64 = 30.0;
 /// well inside the zone.
 pub const RIB_CUT_MARGIN_MM: f64 = 3.0;
 
+/// Ribs: a cut rib's regrowth ([`crate::rib_regrow`]) has leaked when a
+/// wave gains more than this many times the median wave so far. Down a
+/// rib's shaft the waves keep about one section of the rib (varying by
+/// less than half with its course across the grid); a wave entering the
+/// scapular blade or the humerus widens at every step.
+pub const RIB_REGROW_LEAK_FACTOR: f64 = 3.0;
+
+/// Ribs: waves given up before a leak in a cut rib's regrowth, the bone
+/// of the contact between the rib and what it leaked into (a few coarse
+/// voxels, 3-8 mm).
+pub const RIB_REGROW_ROLLBACK: usize = 2;
+
 /// Lobes: spacing of the working grid, mm (fissures are 1-2 mm thick
 /// sheets; a 1.5 mm grid keeps them while costing a tenth of the scan).
 pub const LOBE_GRID_MM: f64 = 1.5;
@@ -706,6 +718,18 @@ pub const RIB_SWEEP_OWN_BONUS_MM: f64 = 4.0;
 /// Ribs, re-partition by sweep: a rib that claims no run over this many
 /// degrees has ended (ribs 11 and 12 end at the side).
 pub const RIB_SWEEP_MAX_GAP_DEG: f64 = 12.0;
+
+/// Ribs, re-partition by sweep: a rib holding less than this share of a
+/// run it shares with another traced none of it (the run is the other
+/// rib's, or bone merged with it); see [`RIB_SWEEP_OWN_RUN_SHARE`].
+pub const RIB_SWEEP_FOREIGN_SHARE: f64 = 0.1;
+
+/// Ribs, re-partition by sweep: the least share of a run traced as a
+/// rib's own for the rib, sharing a run that is not its own
+/// ([`RIB_SWEEP_FOREIGN_SHARE`]), to prefer that run when nobody claims
+/// it (most of it was traced as the rib, apart from its neighbours) over
+/// the first free run below the shared one.
+pub const RIB_SWEEP_OWN_RUN_SHARE: f64 = 0.8;
 
 /// Ribs, re-partition by sweep: the extra cost (mm) of two ribs sharing
 /// one run rather than each taking its own; touching ribs share a run,

@@ -21,6 +21,7 @@ pub mod lungs;
 pub mod medgrid;
 pub mod regions;
 mod rib_heads;
+mod rib_regrow;
 mod rib_sweep;
 pub mod ribs;
 mod ribs_detect;

@@ -10,13 +10,15 @@
 //! back, where every rib is known by its own head, to the front): at each
 //! angle every rib claims the run nearest its expected height, a run
 //! claimed by two ribs is shared by nearest height, and a run nobody claims
-//! keeps its first owner. This is the tracking idea of rib-tracing methods
+//! keeps its first owner; a rib that would share a run holding none of
+//! its traced bone takes instead a free run between its neighbours' runs,
+//! its own if it has one ([`take_own_runs`]). This is the tracking idea of rib-tracing methods
 //! that follow a rib from the costovertebral joint (e.g. Staal et al.,
 //! MedIA 2007), applied as a re-partition of voxels already traced.
 
 use crate::constants::{
-    RIB_SWEEP_BIN_DEG, RIB_SWEEP_MAX_GAP_DEG, RIB_SWEEP_OWN_BONUS_MM, RIB_SWEEP_SHARE_MM,
-    RIB_SWEEP_TOLERANCE_MM,
+    RIB_SWEEP_BIN_DEG, RIB_SWEEP_FOREIGN_SHARE, RIB_SWEEP_MAX_GAP_DEG, RIB_SWEEP_OWN_BONUS_MM,
+    RIB_SWEEP_OWN_RUN_SHARE, RIB_SWEEP_SHARE_MM, RIB_SWEEP_TOLERANCE_MM,
 };
 use crate::ribs_detect::Coarse;
 use crate::skeleton::{Frame, SliceBody};
@@ -134,7 +136,32 @@ pub(crate) fn repartition(
                 })
                 .collect();
             let mut claims: Vec<Vec<(usize, f64)>> = vec![Vec::new(); runs.len()];
-            let assigned = assign_in_order(&expected, &spans, &owned);
+            let mut assigned = assign_in_order(&expected, &spans, &owned);
+            take_own_runs(&mut assigned, &owned);
+            tracing::trace!(
+                left,
+                bin = b,
+                runs = ?runs
+                    .iter()
+                    .map(|r| {
+                        let mut by: Vec<(usize, usize)> = Vec::new();
+                        for v in &voxels[r.2..r.3] {
+                            let n = ribs[v.0].0.1;
+                            match by.iter_mut().find(|x| x.0 == n) {
+                                Some(x) => x.1 += 1,
+                                None => by.push((n, 1)),
+                            }
+                        }
+                        (r.0.round(), r.1.round(), by)
+                    })
+                    .collect::<Vec<_>>(),
+                followed = ?followed
+                    .iter()
+                    .map(|f| (ribs[f.0].0.1, f.1.round()))
+                    .collect::<Vec<_>>(),
+                ?assigned,
+                "sweep bin"
+            );
             for (k, run) in assigned.into_iter().enumerate() {
                 if let Some(run) = run {
                     claims[run].push(followed[k]);
@@ -206,6 +233,45 @@ fn start_bin(mut own_bins: Vec<usize>, bins: usize) -> usize {
     let back: Vec<usize> = own_bins.iter().copied().filter(|&b| b < bins / 2).collect();
     let from = if back.is_empty() { &own_bins } else { &back };
     from.get(from.len() / 10).copied().unwrap_or(bins)
+}
+
+/// Moves a rib that shares a run holding none of its traced voxels to a
+/// run that nobody claims between the runs of its neighbours in order:
+/// one mostly its own, else the first below the shared run (`assigned`:
+/// per rib, top to bottom, its run; `owned[rib][run]`: the share of the
+/// run traced as the rib's). Such a rib's followed height lags behind its
+/// steep course (the first two ribs curve down to the front together,
+/// merged with the shoulder girdle on the tracing grid): it rides along
+/// in its neighbour's run, within reach of its height, while its own run,
+/// apart below (traced as its own, or glued to the neighbour's tracing),
+/// has fallen out of reach; a share there is the neighbour's bone, and
+/// the rib would follow the neighbour round to the front.
+fn take_own_runs(assigned: &mut [Option<usize>], owned: &[Vec<f64>]) {
+    let share = |i: usize, k: usize| owned.get(i).and_then(|o| o.get(k)).copied().unwrap_or(0.0);
+    for i in 0..assigned.len() {
+        let Some(k) = assigned[i] else { continue };
+        let shared = assigned
+            .iter()
+            .enumerate()
+            .any(|(j, a)| j != i && *a == Some(k));
+        if !shared || share(i, k) >= RIB_SWEEP_FOREIGN_SHARE {
+            continue;
+        }
+        let above = assigned[..i].iter().rev().find_map(|a| *a);
+        let below = assigned[i + 1..].iter().find_map(|a| *a);
+        let runs = owned.get(i).map_or(0, Vec::len);
+        let fits = |q: usize| {
+            !assigned.contains(&Some(q))
+                && above.is_none_or(|a| q > a)
+                && below.is_none_or(|b| q < b)
+        };
+        let free = (0..runs)
+            .find(|&q| fits(q) && share(i, q) >= RIB_SWEEP_OWN_RUN_SHARE)
+            .or_else(|| (k + 1..runs).find(|&q| fits(q)));
+        if let Some(q) = free {
+            assigned[i] = Some(q);
+        }
+    }
 }
 
 /// Distance (mm) from a height to a run's span (0 inside it).
@@ -342,5 +408,37 @@ mod tests {
             assign_in_order(&[244.0, 221.0], &spans, &[]),
             vec![Some(0), Some(0)]
         );
+    }
+
+    /// `take_own_runs` on a copy of `assigned`.
+    fn retaken(owned: &[Vec<f64>], assigned: &[Option<usize>]) -> Vec<Option<usize>> {
+        let mut out = assigned.to_vec();
+        take_own_runs(&mut out, owned);
+        out
+    }
+
+    #[test]
+    fn a_rib_riding_in_its_neighbours_run_takes_its_own() {
+        let (a, b, c) = (
+            vec![1.0, 0.0, 0.0],
+            vec![0.0, 0.95, 0.0],
+            vec![0.0, 0.0, 1.0],
+        );
+        // Runs: rib 1's (with the girdle), rib 2's own, rib 3's. Rib 2's
+        // followed height lagged into rib 1's run, which holds none of it.
+        let riding = [Some(0), Some(0), Some(2)];
+        let fixed = vec![Some(0), Some(1), Some(2)];
+        assert_eq!(retaken(&[a, b, c.clone()], &riding), fixed);
+        // Its own run traced as rib 1's (glued to it): the free run below
+        // the shared one, above rib 3's, is taken all the same.
+        let glued = vec![1.0, 1.0, 0.0];
+        assert_eq!(retaken(&[glued, vec![0.0; 3], c], &riding), fixed);
+        // Two ribs merged in one run traced as both keep sharing it.
+        let merged = [vec![0.6, 0.0], vec![0.4, 0.9]];
+        assert_eq!(retaken(&merged, &[Some(0), Some(0)]), [Some(0), Some(0)]);
+        // Its own run out of order (above its upper neighbour's), and no
+        // free run below: it stays.
+        let above = [vec![0.0, 1.0], vec![0.9, 0.0]];
+        assert_eq!(retaken(&above, &[Some(1), Some(1)]), [Some(1), Some(1)]);
     }
 }

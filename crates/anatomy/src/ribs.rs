@@ -13,7 +13,12 @@
 //! counts its levels from the first rib (the one reaching the manubrium),
 //! so the numbering runs from the top; counting up from T12 must agree,
 //! and `values:ribs` says so when it does not (11 or 13 pairs) or when the
-//! count could not be anchored ("limited").
+//! count could not be anchored ("limited"). A stub (a head and neck
+//! whose shaft was traced with a neighbour, as on thick slices) is that
+//! level's rib when its side has ribs on the levels above and below and
+//! none on its own, or, on the first level, the second rib of its side
+//! and the first of the other ([`gap_levels`]); the sweep
+//! ([`crate::rib_sweep`]) then follows it out from its head.
 
 use std::sync::Arc;
 
@@ -215,13 +220,16 @@ fn publish(
     // (left, number) -> coarse voxels.
     let mut found: Vec<((bool, usize), Vec<usize>)> = Vec::new();
     let mut unplaced = 0usize;
-    for r in det.ribs.into_iter().filter(|r| !r.stub) {
-        let number =
-            count_segment_of_rib(&segs, r.tubercle_z_mm, h).and_then(|k| match levels[k].0 {
-                0 => Some(0),
-                i @ 1..=13 => Some(i),
-                _ => None,
-            });
+    let number_of = |r: &crate::ribs_detect::RibCandidate| {
+        count_segment_of_rib(&segs, r.tubercle_z_mm, h).and_then(|k| match levels[k].0 {
+            0 => Some(0),
+            i @ 1..=13 => Some(i),
+            _ => None,
+        })
+    };
+    let (ribs, stubs): (Vec<_>, Vec<_>) = det.ribs.into_iter().partition(|r| !r.stub);
+    for r in ribs {
+        let number = number_of(&r);
         tracing::debug!(
             left = r.left,
             tubercle_z = r.tubercle_z_mm,
@@ -236,6 +244,29 @@ fn publish(
         match found.iter_mut().find(|(k, _)| *k == (r.left, number)) {
             Some((_, v)) => v.extend(r.voxels),
             None => found.push(((r.left, number), r.voxels)),
+        }
+    }
+    // A stub (a rib's head and neck, its shaft traced with a neighbour:
+    // ribs merge on thick slices) on a level of its side that bears no
+    // rib between two that do is that level's rib: the sweep follows it
+    // out from its head. Elsewhere a stub may be a transverse process.
+    let numbered: Vec<(bool, usize)> = found.iter().map(|(k, _)| *k).collect();
+    let stub_keys: Vec<(bool, usize)> = stubs
+        .iter()
+        .filter_map(|r| Some((r.left, number_of(r)?)))
+        .collect();
+    let gaps = gap_levels(&numbered, &stub_keys);
+    for r in stubs {
+        let Some(key) = number_of(&r).map(|n| (r.left, n)) else {
+            continue;
+        };
+        if !gaps.contains(&key) {
+            continue;
+        }
+        tracing::debug!(left = r.left, number = key.1, "rib stub numbered");
+        match found.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.extend(r.voxels),
+            None => found.push((key, r.voxels)),
         }
     }
     found.sort_by_key(|(k, _)| (!k.0, k.1));
@@ -352,6 +383,28 @@ fn publish(
     ctx.put("values:ribs", Artefact::Values(Arc::new(values)))
 }
 
+/// The (side, number) slots of `stubs` that fill a gap in the ribs
+/// numbered on their side (`numbered`): no rib of that number, one on
+/// either side of it (ribs 2-11), or, for the first rib, the second on
+/// its side and the first on the other (the first rib curves over the
+/// lung's apex, where the lung-shell filter may cut it from its neck).
+/// At the lower end of the cage a stub may be a transverse process of T12
+/// or L1, and the count of 11 or 13 pairs is the bottom count's to make.
+fn gap_levels(numbered: &[(bool, usize)], stubs: &[(bool, usize)]) -> Vec<(bool, usize)> {
+    let has = |left: bool, m: usize| numbered.contains(&(left, m));
+    let mut out: Vec<(bool, usize)> = stubs
+        .iter()
+        .copied()
+        .filter(|&(left, n)| {
+            let between = (2..=11).contains(&n) && has(left, n - 1) && has(left, n + 1);
+            let first = n == 1 && has(left, 2) && has(!left, 1);
+            !has(left, n) && (between || first)
+        })
+        .collect();
+    out.dedup();
+    out
+}
+
 /// Head (most medial point), angle (most posterior point lateral to the
 /// column) and anterior end (most anterior point) of a rib, as continuous
 /// full-grid indices.
@@ -387,4 +440,23 @@ fn rib_points(
         .into_iter()
         .filter_map(|(t, v)| v.map(|v| (t, v.1)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stub_fills_a_gap_between_numbered_ribs_only() {
+        let numbered = [(true, 5), (true, 7), (true, 12), (false, 6)];
+        let stubs = [(true, 6), (true, 6), (true, 13), (false, 7), (true, 11)];
+        // Left 6 lies between left 5 and 7; left 13 and 11 have no rib
+        // below or above them; right 7 has no right 8.
+        assert_eq!(gap_levels(&numbered, &stubs), vec![(true, 6)]);
+        // A first rib's stub under a second rib, the other side's first
+        // rib found; not without it.
+        let numbered = [(true, 1), (true, 2), (false, 2)];
+        assert_eq!(gap_levels(&numbered, &[(false, 1)]), vec![(false, 1)]);
+        assert_eq!(gap_levels(&[(false, 2)], &[(false, 1)]), vec![]);
+    }
 }

@@ -21,8 +21,8 @@ use aisu::{AisuError, Mask};
 use volume::{Connectivity, Geometry, Volume, label_components};
 
 use crate::constants::{
-    RIB_BONE_HU, RIB_CUT_MARGIN_MM, RIB_LINK_MM, RIB_MAX_RADIUS_MM, RIB_PARAVERTEBRAL_MM,
-    RIB_SHELL_MM, RIB_TUBERCLE_BAND_MM, RIB1_MAX_HEIGHT_MM, SKIN_MARGIN_MM, STERNUM_HALF_WIDTH_MM,
+    RIB_BONE_HU, RIB_LINK_MM, RIB_MAX_RADIUS_MM, RIB_PARAVERTEBRAL_MM, RIB_SHELL_MM,
+    RIB_TUBERCLE_BAND_MM, RIB1_MAX_HEIGHT_MM, SKIN_MARGIN_MM, STERNUM_HALF_WIDTH_MM,
 };
 use crate::rib_heads::{for_each_neighbour26, head_clusters};
 use crate::skeleton::{BodyExtents, Crop, Frame, SliceBody, fill_slice_holes};
@@ -188,7 +188,7 @@ pub(crate) fn detect_ribs(
     // humerus's ring of cortex open, and an open ring is as thin as a rib.
     remove_thick(&mut bone, &coarse, &f, &front_fraction)?;
     // What the shell filter takes, for the ribs it cuts (see
-    // [`regrow_cut_ribs`]).
+    // [`crate::rib_regrow::regrow_cut_ribs`]).
     let cut_off: Vec<bool> = bone
         .iter()
         .zip(&beyond_shell)
@@ -246,7 +246,7 @@ pub(crate) fn detect_ribs(
         r.tubercle_z_mm = tubercle_z(&geo, &r.voxels).unwrap_or(r.head_z_mm);
         measure_shape(&geo, r);
     }
-    regrow_cut_ribs(&geo, &mut ribs, &cut_off);
+    crate::rib_regrow::regrow_cut_ribs(&geo, &mut ribs, &cut_off);
     return_glued_shares(&geo, &mut ribs);
     Ok(RibDetection { coarse, ribs })
 }
@@ -313,62 +313,9 @@ fn shell_filter(
     Ok(Some((far, zmax_mm)))
 }
 
-/// Gives back to the ribs the shell filter cut the bone it took from
-/// them. A rib whose lateral reach ends at the edge of the paravertebral
-/// zone (within [`RIB_CUT_MARGIN_MM`] of [`RIB_PARAVERTEBRAL_MM`]) as a
-/// stub was cut there: its shaft runs on beyond the zone further than
-/// [`RIB_SHELL_MM`] from the lungs, as where a pleural effusion holds the
-/// lung away from the chest wall. It takes back the filtered bone
-/// continuous with it (geodesic growth from the cut ribs together, bone
-/// of other ribs left alone), and its reach and height are measured
-/// again; unless it grows taller than [`RIB1_MAX_HEIGHT_MM`], the mark
-/// of ribs fused with the shoulder girdle. `cut_off` marks the coarse
-/// voxels the filter took.
-fn regrow_cut_ribs(geo: &Geo, ribs: &mut [RibCandidate], cut_off: &[bool]) {
-    let cut: Vec<usize> = ribs
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.stub && r.lateral_mm >= RIB_PARAVERTEBRAL_MM - RIB_CUT_MARGIN_MM)
-        .map(|(k, _)| k)
-        .collect();
-    if cut.is_empty() {
-        return;
-    }
-    let n = geo.coarse.n;
-    let mut owner = vec![usize::MAX; cut_off.len()];
-    for (k, r) in ribs.iter().enumerate() {
-        for &i in &r.voxels {
-            owner[i] = k;
-        }
-    }
-    let traced: Vec<usize> = cut.iter().map(|&k| ribs[k].voxels.len()).collect();
-    let mut queue: VecDeque<usize> = cut.iter().flat_map(|&k| ribs[k].voxels.clone()).collect();
-    while let Some(i) = queue.pop_front() {
-        let k = owner[i];
-        for_each_neighbour26(n, i, |j| {
-            if cut_off[j] && owner[j] == usize::MAX {
-                owner[j] = k;
-                queue.push_back(j);
-                ribs[k].voxels.push(j);
-            }
-        });
-    }
-    for (&k, &len) in cut.iter().zip(&traced) {
-        let r = &mut ribs[k];
-        // Grown taller than any single rib, it took the shoulder girdle
-        // (which the filter is there to leave out) or other ribs: the
-        // rib stays as traced.
-        if geo.height(&r.voxels) > RIB1_MAX_HEIGHT_MM {
-            r.voxels.truncate(len);
-            continue;
-        }
-        measure_shape(geo, r);
-    }
-}
-
 /// A traced rib's shape from its voxels: whether it reaches the front,
 /// its lateral reach and height, and what they make it.
-fn measure_shape(geo: &Geo, r: &mut RibCandidate) {
+pub(crate) fn measure_shape(geo: &Geo, r: &mut RibCandidate) {
     r.long = geo.reaches_front(&r.voxels);
     r.lateral_mm = geo.lateral_reach(&r.voxels);
     r.height_mm = geo.height(&r.voxels);
@@ -462,14 +409,14 @@ impl Geo<'_> {
         })
     }
 
-    fn lateral_reach(&self, vox: &[usize]) -> f64 {
+    pub(crate) fn lateral_reach(&self, vox: &[usize]) -> f64 {
         vox.iter()
             .filter_map(|&i| self.offset(i).map(|o| o.0.abs() - o.2))
             .fold(0.0, f64::max)
     }
 
     /// Craniocaudal extent of voxels, mm.
-    fn height(&self, vox: &[usize]) -> f64 {
+    pub(crate) fn height(&self, vox: &[usize]) -> f64 {
         let (lo, hi) = vox
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |a, &i| {
@@ -728,97 +675,5 @@ fn link_fragments(geo: &Geo, ribs: &mut [RibCandidate], mut fragments: Vec<Vec<u
         if !changed {
             break;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A 120 x 40 x 60 grid of 1 x 1 x 2.5 mm with the column's centre at
-    /// x = 10, y = 20 (half width and depth 10 mm) on every slice.
-    fn geo_parts() -> (Frame, SpineTrack, Coarse) {
-        let dims = [120, 40, 60];
-        let g = Geometry::new(dims, [1.0, 1.0, 2.5], [0.0; 3]);
-        let f = Frame::new(&g).unwrap();
-        let track = SpineTrack {
-            frame: f,
-            centre: vec![Some([10.0, 20.0]); dims[2]],
-            half_width: vec![10.0; dims[2]],
-            half_depth: vec![10.0; dims[2]],
-        };
-        let crop = Crop::new([0; 3], [119, 39, 59], dims).unwrap();
-        (
-            f,
-            track,
-            Coarse {
-                f: 1,
-                crop,
-                n: dims,
-            },
-        )
-    }
-
-    fn stub(voxels: Vec<usize>) -> RibCandidate {
-        RibCandidate {
-            left: true,
-            head_z_mm: 75.0,
-            tubercle_z_mm: 75.0,
-            long: false,
-            lateral_mm: 0.0,
-            height_mm: 0.0,
-            fused: false,
-            stub: true,
-            voxels,
-        }
-    }
-
-    #[test]
-    fn a_rib_cut_by_the_shell_filter_takes_its_shaft_back() {
-        let (f, track, coarse) = geo_parts();
-        let slices = vec![None; 60];
-        let n = coarse.n;
-        let geo = Geo {
-            f,
-            coarse,
-            track: &track,
-            slices: &slices,
-        };
-        let at = |x: usize, z: usize| x + n[0] * (20 + n[1] * z);
-        // A rib traced from the body's edge (x = 20) to the zone's edge
-        // (x = 49, 29 mm beyond it); its shaft runs on to x = 110, all of
-        // it taken by the filter.
-        let mut rib = stub((20..50).map(|x| at(x, 30)).collect());
-        rib.lateral_mm = geo.lateral_reach(&rib.voxels);
-        let mut cut_off = vec![false; n[0] * n[1] * n[2]];
-        for x in 50..111 {
-            cut_off[at(x, 30)] = true;
-        }
-        let mut ribs = vec![rib.clone()];
-        regrow_cut_ribs(&geo, &mut ribs, &cut_off);
-        assert_eq!(ribs[0].voxels.len(), 30 + 61);
-        assert!(!ribs[0].stub && ribs[0].lateral_mm >= 89.0);
-        // A stub ending well inside the zone (a transverse process) is no
-        // cut rib.
-        let mut short = stub((20..40).map(|x| at(x, 30)).collect());
-        short.lateral_mm = geo.lateral_reach(&short.voxels);
-        for x in 40..50 {
-            cut_off[at(x, 30)] = true;
-        }
-        let mut ribs = vec![short];
-        regrow_cut_ribs(&geo, &mut ribs, &cut_off);
-        assert_eq!(ribs[0].voxels.len(), 20);
-        // Filtered bone 125 mm tall beyond the cut (the shoulder girdle)
-        // is not given to it.
-        let mut cut_off = vec![false; n[0] * n[1] * n[2]];
-        for z in 10..60 {
-            for x in 50..111 {
-                cut_off[at(x, z)] = true;
-            }
-        }
-        let mut ribs = vec![rib];
-        regrow_cut_ribs(&geo, &mut ribs, &cut_off);
-        assert_eq!(ribs[0].voxels.len(), 30);
-        assert!(ribs[0].stub);
     }
 }
