@@ -211,13 +211,15 @@ fn extend_to_root(grid: &WorkGrid, facts: &LungFacts, arch: &[Circle], seed_r: f
     let recent =
         std::cell::RefCell::new(arch.iter().rev().take(3).map(|c| c.r).collect::<Vec<f64>>());
     let to_root = |c: &Circle| {
+        // The last (at most) three radii, newest first.
         let mut r = recent.borrow_mut();
-        let mean = r.iter().take(3).sum::<f64>() / r.len().clamp(1, 3) as f64;
+        let mean = r.iter().sum::<f64>() / r.len().max(1) as f64;
         let stop = facts.is_lung(grid, c.c)
             || c.r > ASCENDING_MAX_GROWTH * seed_r
             || c.r > ASCENDING_ROOT_GROWTH * mean;
         if !stop {
             r.insert(0, c.r);
+            r.truncate(3);
         }
         stop
     };

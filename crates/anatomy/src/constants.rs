@@ -505,6 +505,10 @@ pub const AORTA_BRIDGES: usize = 2;
 /// crura) to the coeliac trunk just below it (Gray's Anatomy, 42nd ed.),
 /// beyond which a chest CT seldom reaches.
 pub const AORTA_EXTRAPOLATE_MM: f64 = 60.0;
+/// Tubes ([`crate::tubes::extrapolate`]): least share of the inner disc's
+/// samples that must be lumen (noise may push a few blood samples out of
+/// the lumen range).
+pub const TUBE_LUMEN_SHARE: f64 = 0.75;
 /// Aorta: a descending-aorta candidate with at least
 /// [`AORTA_FRONT_BONE_MIN_MM`] of bone on a ray within this distance (mm)
 /// straight in front of its wall lies behind the vertebral body (the

@@ -241,33 +241,25 @@ fn publish(
             unplaced += 1;
             continue;
         };
-        match found.iter_mut().find(|(k, _)| *k == (r.left, number)) {
-            Some((_, v)) => v.extend(r.voxels),
-            None => found.push(((r.left, number), r.voxels)),
-        }
+        add_rib(&mut found, (r.left, number), r.voxels);
     }
     // A stub (a rib's head and neck, its shaft traced with a neighbour:
     // ribs merge on thick slices) on a level of its side that bears no
     // rib between two that do is that level's rib: the sweep follows it
     // out from its head. Elsewhere a stub may be a transverse process.
     let numbered: Vec<(bool, usize)> = found.iter().map(|(k, _)| *k).collect();
-    let stub_keys: Vec<(bool, usize)> = stubs
-        .iter()
-        .filter_map(|r| Some((r.left, number_of(r)?)))
+    let stubs: Vec<((bool, usize), crate::ribs_detect::RibCandidate)> = stubs
+        .into_iter()
+        .filter_map(|r| Some(((r.left, number_of(&r)?), r)))
         .collect();
+    let stub_keys: Vec<(bool, usize)> = stubs.iter().map(|(k, _)| *k).collect();
     let gaps = gap_levels(&numbered, &stub_keys);
-    for r in stubs {
-        let Some(key) = number_of(&r).map(|n| (r.left, n)) else {
-            continue;
-        };
+    for (key, r) in stubs {
         if !gaps.contains(&key) {
             continue;
         }
         tracing::debug!(left = r.left, number = key.1, "rib stub numbered");
-        match found.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => v.extend(r.voxels),
-            None => found.push((key, r.voxels)),
-        }
+        add_rib(&mut found, key, r.voxels);
     }
     found.sort_by_key(|(k, _)| (!k.0, k.1));
     rib_sweep::repartition(&det.coarse, f, slices, &mut found);
@@ -381,6 +373,15 @@ fn publish(
         "pieces_not_numbered": unplaced,
     });
     ctx.put("values:ribs", Artefact::Values(Arc::new(values)))
+}
+
+/// Adds a rib's voxels to its (side, number) entry of `found`, opening the
+/// entry when it is the first of that number.
+fn add_rib(found: &mut Vec<((bool, usize), Vec<usize>)>, key: (bool, usize), voxels: Vec<usize>) {
+    match found.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, v)) => v.extend(voxels),
+        None => found.push((key, voxels)),
+    }
 }
 
 /// The (side, number) slots of `stubs` that fill a gap in the ribs

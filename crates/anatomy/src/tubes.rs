@@ -15,6 +15,7 @@
 
 use volume::Volume;
 
+use crate::constants::TUBE_LUMEN_SHARE;
 use crate::medgrid::WorkGrid;
 
 /// What a tube looks like and how it may change along its course.
@@ -456,7 +457,7 @@ pub fn track(
 /// Continues a tube from its last cross-section `end` straight along the
 /// unit vector `d`, with its radius, while the inner disc (the centre and
 /// 12 points at half the radius) is lumen by `spec` at least
-/// [`LUMEN_SHARE`] and holds no bone, for at most `max_mm`, within the
+/// [`TUBE_LUMEN_SHARE`] and holds no bone, for at most `max_mm`, within the
 /// grid, and while `keep` accepts the cross-section. For a tube whose wall
 /// is lost to the tracker where it runs through tissue as dense as itself
 /// (the aorta through the diaphragm's crura), its lumen still shows.
@@ -480,6 +481,7 @@ pub fn extrapolate(
     ];
     let lumen = |v: f32| v >= spec.lumen.0 && v <= spec.lumen.1;
     let mut out = Vec::new();
+    let (u, v) = basis(d);
     let mut walked = spec.step_mm;
     while walked <= max_mm {
         let c = [
@@ -490,7 +492,6 @@ pub fn extrapolate(
         if (0..3).any(|a| c[a] < 0.0 || c[a] > extent[a]) {
             break;
         }
-        let (u, v) = basis(d);
         let at = |a: f64, b: f64| {
             grid.sample_mm([
                 c[0] + a * u[0] + b * v[0],
@@ -513,7 +514,7 @@ pub fn extrapolate(
             score: 0.0,
             inner_hu: samples.iter().map(|v| f64::from(*v)).sum::<f64>() / samples.len() as f64,
         };
-        if share < LUMEN_SHARE || bone || !keep(&circle) {
+        if share < TUBE_LUMEN_SHARE || bone || !keep(&circle) {
             break;
         }
         out.push(circle);
@@ -521,10 +522,6 @@ pub fn extrapolate(
     }
     out
 }
-
-/// [`extrapolate`]: least share of the inner disc's samples that must be
-/// lumen (noise may push a few blood samples out of the lumen range).
-pub const LUMEN_SHARE: f64 = 0.75;
 
 /// Moving-average smoothing of centres and radii over `half` neighbours
 /// on each side (ends keep their position).
