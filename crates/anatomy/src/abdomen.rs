@@ -49,7 +49,8 @@ impl Default for Abdomen {
             .requires(&["mask:lung_right", "mask:lung_left", "mask:body"])
             .optional(&["mask:heart", "mask:aorta", "mask:pericardium"])
             .produces(&["mask:liver", "mask:spleen", "mask:stomach"])
-            .resources(2, 1200, 60.0),
+            .resources(1, 1200, 60.0)
+            .typical(0.2),
         }
     }
 }

@@ -42,7 +42,8 @@ impl Default for Airways {
             )
             .requires(&["mask:body"])
             .produces(&["mask:trachea", "landmarks:airway", "centreline:trachea"])
-            .resources(1, 800, 60.0),
+            .resources(1, 800, 60.0)
+            .typical(0.3),
         }
     }
 }

@@ -72,7 +72,8 @@ impl Default for Aorta {
             .requires(&["mask:lung_right", "mask:lung_left", "mask:body"])
             .optional(&["landmarks:airway", "centreline:trachea"])
             .produces(&["mask:aorta", "centreline:aorta", "landmarks:aorta"])
-            .resources(1, 800, 60.0),
+            .resources(1, 800, 60.0)
+            .typical(0.4),
         }
     }
 }

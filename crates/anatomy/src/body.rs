@@ -33,7 +33,8 @@ impl Default for Body {
                 "mask:arm_right",
                 "values:body",
             ])
-            .resources(2, 1500, 60.0),
+            .resources(2, 1500, 60.0)
+            .typical(1.0),
         }
     }
 }

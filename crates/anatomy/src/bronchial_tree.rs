@@ -49,7 +49,8 @@ impl Default for Bronchi {
                 "centreline:bronchi",
                 "values:bronchi",
             ])
-            .resources(1, 800, 60.0),
+            .resources(1, 800, 60.0)
+            .typical(0.15),
         }
     }
 }

@@ -54,7 +54,8 @@ impl Default for Esophagus {
                 "centreline:aorta",
             ])
             .produces(&["mask:esophagus", "centreline:esophagus"])
-            .resources(1, 600, 60.0),
+            .resources(1, 600, 60.0)
+            .typical(0.1),
         }
     }
 }

@@ -60,7 +60,8 @@ impl Default for Heart {
                 "landmarks:heart",
                 "values:heart",
             ])
-            .resources(2, 1200, 60.0),
+            .resources(1, 1200, 60.0)
+            .typical(0.4),
         }
     }
 }

@@ -73,7 +73,8 @@ impl Default for Lobes {
                 "mask:lobe_lll",
                 "values:lobes",
             ])
-            .resources(2, 1500, 60.0),
+            .resources(1, 1500, 60.0)
+            .typical(1.0),
         }
     }
 }

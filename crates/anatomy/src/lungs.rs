@@ -44,7 +44,8 @@ impl Default for Lungs {
             .requires(&["mask:body"])
             .optional(&["mask:trachea", "mask:bronchi"])
             .produces(&["mask:lung_right", "mask:lung_left"])
-            .resources(2, 1500, 60.0),
+            .resources(1, 1500, 60.0)
+            .typical(1.1),
         }
     }
 }

@@ -68,7 +68,8 @@ impl Default for Ribs {
             .requires(&["mask:body", "landmarks:vertebrae", "centreline:spine"])
             .optional(&["values:spine", "mask:lung_left", "mask:lung_right"])
             .produces(&refs)
-            .resources(2, 1200, 60.0),
+            .resources(1, 1200, 60.0)
+            .typical(1.7),
         }
     }
 }

@@ -58,7 +58,8 @@ impl Default for Shoulder {
                 "mask:scapula_left",
                 "mask:scapula_right",
             ])
-            .resources(1, 800, 60.0),
+            .resources(1, 800, 60.0)
+            .typical(1.0),
         }
     }
 }

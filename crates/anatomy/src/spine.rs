@@ -67,7 +67,8 @@ impl Default for Spine {
             .requires(&["mask:body"])
             .optional(&["landmarks:airway", "mask:lung_left", "mask:lung_right"])
             .produces(&refs)
-            .resources(2, 1200, 60.0),
+            .resources(1, 1200, 60.0)
+            .typical(2.0),
         }
     }
 }

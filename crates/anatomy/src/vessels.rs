@@ -64,7 +64,8 @@ impl Default for GreatVessels {
                 "mask:svc",
                 "landmarks:great_vessels",
             ])
-            .resources(1, 600, 60.0),
+            .resources(1, 600, 60.0)
+            .typical(0.3),
         }
     }
 }

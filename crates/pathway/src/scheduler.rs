@@ -106,11 +106,15 @@ pub fn run(
     let mut free_threads = plan.threads.max(1);
     let (tx, rx) = mpsc::channel::<Message>();
     let memory = MemoryWatch::start();
+    let mut by_chain: Vec<usize> = (0..n).collect();
+    by_chain.sort_by(|&a, &b| plan.units[b].chain_s.total_cmp(&plan.units[a].chain_s));
 
     loop {
         // Start every ready unit that fits the budget (a unit wider than
-        // the whole budget runs alone).
-        for i in 0..n {
+        // the whole budget runs alone), the one heading the longest chain
+        // of work first (critical path first; plan order breaks ties).
+        let mut skipped_any = false;
+        for i in by_chain.iter().copied() {
             if reports[i].is_some() || running.contains_key(&i) {
                 continue;
             }
@@ -129,6 +133,7 @@ pub fn run(
                 );
                 observer.ended(&report);
                 reports[i] = Some(report);
+                skipped_any = true;
                 continue;
             }
             let width = manifest.resources.threads.clamp(1, plan.threads.max(1));
@@ -159,6 +164,11 @@ pub fn run(
                     _handle: handle,
                 },
             );
+        }
+        if skipped_any {
+            // A skip may have made units ready that this pass had already
+            // walked past: look again before waiting.
+            continue;
         }
         if running.is_empty() {
             if reports.iter().all(Option::is_some) {

@@ -172,6 +172,12 @@ pub struct PlannedUnit {
     pub timeout_s: f64,
     /// Indices (into `Plan::units`) of the units it depends on.
     pub depends_on: Vec<usize>,
+    /// Typical seconds of the longest chain of units that starts with this
+    /// one (its own `typical_s` plus the longest such chain among the units
+    /// that depend on it): the scheduler starts the ready unit with the
+    /// longest chain first, so the critical path is never left waiting
+    /// behind short side branches.
+    pub chain_s: f64,
 }
 
 impl Plan {
@@ -257,6 +263,16 @@ impl Plan {
         }
         let position: BTreeMap<usize, usize> =
             order.iter().enumerate().map(|(pos, &i)| (i, pos)).collect();
+        // Longest chain from each unit to the end, in typical seconds:
+        // dependants come later in `order`, so walk it backwards.
+        let mut chain_s = vec![0.0f64; n];
+        for &i in order.iter().rev() {
+            let after = (0..n)
+                .filter(|&k| deps[k].contains(&i))
+                .map(|k| chain_s[k])
+                .fold(0.0, f64::max);
+            chain_s[i] = units[i].1.manifest().resources.typical_s + after;
+        }
         let planned = order
             .iter()
             .map(|&i| {
@@ -268,6 +284,7 @@ impl Plan {
                         .timeout_s
                         .unwrap_or(unit.manifest().resources.timeout_s),
                     depends_on: deps[i].iter().map(|j| position[j]).collect(),
+                    chain_s: chain_s[i],
                 }
             })
             .collect();
