@@ -10,6 +10,11 @@
 //! shaft), the leak test of region-growing airway and vessel trackers
 //! (e.g. Tschirren et al., IEEE TMI 2005, stop a wave whose front
 //! suddenly grows).
+//!
+//! Past the cut, the fronts of neighbouring cut ribs may touch in pairs
+//! and form pieces as large as a whole bone, which the tracing set aside;
+//! those lying where rib fronts lie are linked back to the regrown ribs
+//! ([`link_fronts_to_regrown`]).
 
 use std::collections::VecDeque;
 
@@ -18,7 +23,7 @@ use crate::constants::{
     RIB1_MAX_HEIGHT_MM,
 };
 use crate::rib_heads::for_each_neighbour26;
-use crate::ribs_detect::{Geo, RibCandidate, measure_shape};
+use crate::ribs_detect::{Geo, RibCandidate, link_fragments, measure_shape};
 
 /// Gives back to the ribs the shell filter cut the bone it took from
 /// them. A rib whose lateral reach ends at the edge of the paravertebral
@@ -121,6 +126,66 @@ fn leaked(sizes: &[usize], size: usize) -> bool {
     sorted.sort_unstable();
     let median = sorted[sorted.len() / 2].max(1);
     size as f64 > RIB_REGROW_LEAK_FACTOR * median as f64
+}
+
+/// Of the bone pieces too large for a rib fragment (set aside by the
+/// tracing as whole bones), those that may be the fronts of cut ribs
+/// touching in pairs: wholly in front of the vertebral bodies' centre and
+/// on one side of the column, clear of its body. The sternum crosses the
+/// midline and the scapula lies behind the column's centre; the humeral
+/// head straddles it beside the glenoid.
+pub(crate) fn front_pieces(geo: &Geo, large: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
+    large
+        .into_iter()
+        .filter(|piece| {
+            let mut side = 0.0f64;
+            piece.iter().all(|&i| {
+                let Some((dx, dy, hw, _)) = geo.offset(i) else {
+                    return false;
+                };
+                let same_side = side == 0.0 || side * dx > 0.0;
+                side = dx.signum();
+                dy < 0.0 && dx.abs() > hw && same_side
+            })
+        })
+        .collect()
+}
+
+/// Links rib-front pieces ([`front_pieces`]) to the ribs regrowth
+/// lengthened (those now larger than their `traced` sizes), each to the
+/// nearest such rib on its side within [`crate::constants::RIB_LINK_MM`]
+/// (chains of pieces follow on). Only regrown ribs take them: where the
+/// shell filter cut a rib's shaft, what continues past the cut is that
+/// rib's front whatever its size, while a rib never cut (every rib of a
+/// side without effusion) keeps the tracing's rule that a whole bone is
+/// not a rib piece. Pieces no regrown rib reaches are left out.
+pub(crate) fn link_fronts_to_regrown(
+    geo: &Geo,
+    ribs: &mut [RibCandidate],
+    traced: &[usize],
+    fronts: Vec<Vec<usize>>,
+) {
+    let regrown: Vec<usize> = (0..ribs.len())
+        .filter(|&k| ribs[k].voxels.len() > traced[k])
+        .collect();
+    if regrown.is_empty() || fronts.is_empty() {
+        return;
+    }
+    let mut grown: Vec<RibCandidate> = regrown.iter().map(|&k| ribs[k].clone()).collect();
+    link_fragments(geo, &mut grown, fronts);
+    for (k, rib) in regrown.into_iter().zip(grown) {
+        if rib.voxels.len() != ribs[k].voxels.len() {
+            tracing::debug!(
+                left = rib.left,
+                head_z = rib.head_z_mm,
+                before = ribs[k].voxels.len(),
+                after = rib.voxels.len(),
+                "rib front piece linked"
+            );
+            ribs[k] = rib;
+            measure_shape(geo, &mut ribs[k]);
+        }
+    }
 }
 
 #[cfg(test)]

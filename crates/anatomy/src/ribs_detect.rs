@@ -238,15 +238,20 @@ pub(crate) fn detect_ribs(
             });
         }
     }
-    // Whole bones (sternum, scapula, clavicle, humerus) are not rib pieces.
+    // Whole bones (sternum, scapula, clavicle, humerus) are not rib pieces;
+    // those that may be the fronts of cut ribs are kept aside.
     let max_fragment = (20.0 / voxel_ml) as usize;
-    fragments.retain(|v| v.len() <= max_fragment);
+    let (large, fragments): (Vec<_>, Vec<_>) =
+        fragments.into_iter().partition(|v| v.len() > max_fragment);
     link_fragments(&geo, &mut ribs, fragments);
     for r in &mut ribs {
         r.tubercle_z_mm = tubercle_z(&geo, &r.voxels).unwrap_or(r.head_z_mm);
         measure_shape(&geo, r);
     }
+    let traced: Vec<usize> = ribs.iter().map(|r| r.voxels.len()).collect();
     crate::rib_regrow::regrow_cut_ribs(&geo, &mut ribs, &cut_off);
+    let fronts = crate::rib_regrow::front_pieces(&geo, large);
+    crate::rib_regrow::link_fronts_to_regrown(&geo, &mut ribs, &traced, fronts);
     return_glued_shares(&geo, &mut ribs);
     Ok(RibDetection { coarse, ribs })
 }
@@ -606,7 +611,7 @@ fn return_glued_shares(geo: &Geo, ribs: &mut [RibCandidate]) {
 
 /// Adds pieces that do not reach the column to the nearest rib on their
 /// side, repeatedly, so that chains of pieces follow a rib round the chest.
-fn link_fragments(geo: &Geo, ribs: &mut [RibCandidate], mut fragments: Vec<Vec<usize>>) {
+pub(crate) fn link_fragments(geo: &Geo, ribs: &mut [RibCandidate], mut fragments: Vec<Vec<usize>>) {
     let cell = RIB_LINK_MM;
     let key = |p: [f64; 3]| {
         (
