@@ -36,8 +36,13 @@ use crate::ribs_detect::{Geo, RibCandidate, link_fragments, measure_shape};
 /// leak, the contact, are given up with it. Its reach and height are then
 /// measured again; a rib grown taller than [`RIB1_MAX_HEIGHT_MM`] all the
 /// same (ribs fused with the shoulder girdle) stays as traced. `cut_off`
-/// marks the coarse voxels the filter took.
-pub(crate) fn regrow_cut_ribs(geo: &Geo, ribs: &mut [RibCandidate], cut_off: &[bool]) {
+/// marks the coarse voxels the filter took. Returns the indices of the
+/// ribs it lengthened.
+pub(crate) fn regrow_cut_ribs(
+    geo: &Geo,
+    ribs: &mut [RibCandidate],
+    cut_off: &[bool],
+) -> Vec<usize> {
     let cut: Vec<usize> = ribs
         .iter()
         .enumerate()
@@ -45,7 +50,7 @@ pub(crate) fn regrow_cut_ribs(geo: &Geo, ribs: &mut [RibCandidate], cut_off: &[b
         .map(|(k, _)| k)
         .collect();
     if cut.is_empty() {
-        return;
+        return Vec::new();
     }
     let n = geo.coarse.n;
     let mut owner = vec![usize::MAX; cut_off.len()];
@@ -91,6 +96,7 @@ pub(crate) fn regrow_cut_ribs(geo: &Geo, ribs: &mut [RibCandidate], cut_off: &[b
             waves[s].push(g);
         }
     }
+    let mut regrown = Vec::new();
     for (s, &k) in cut.iter().enumerate() {
         let r = &mut ribs[k];
         let len = r.voxels.len();
@@ -109,8 +115,12 @@ pub(crate) fn regrow_cut_ribs(geo: &Geo, ribs: &mut [RibCandidate], cut_off: &[b
             r.voxels.truncate(len);
             continue;
         }
+        if r.voxels.len() > len {
+            regrown.push(k);
+        }
         measure_shape(geo, r);
     }
+    regrown
 }
 
 /// Whether a growth wave of `size` voxels, after waves of `sizes`, has
@@ -138,21 +148,25 @@ pub(crate) fn front_pieces(geo: &Geo, large: Vec<Vec<usize>>) -> Vec<Vec<usize>>
     large
         .into_iter()
         .filter(|piece| {
-            let mut side = 0.0f64;
+            // The side of the first voxel; every voxel clears the column's
+            // body (|dx| > hw), so none sits on the midline.
+            let Some(left) = piece
+                .first()
+                .and_then(|&i| geo.offset(i))
+                .map(|(dx, ..)| dx > 0.0)
+            else {
+                return false;
+            };
             piece.iter().all(|&i| {
-                let Some((dx, dy, hw, _)) = geo.offset(i) else {
-                    return false;
-                };
-                let same_side = side == 0.0 || side * dx > 0.0;
-                side = dx.signum();
-                dy < 0.0 && dx.abs() > hw && same_side
+                geo.offset(i)
+                    .is_some_and(|(dx, dy, hw, _)| dy < 0.0 && dx.abs() > hw && (dx > 0.0) == left)
             })
         })
         .collect()
 }
 
 /// Links rib-front pieces ([`front_pieces`]) to the ribs regrowth
-/// lengthened (those now larger than their `traced` sizes), each to the
+/// lengthened (`regrown`, from [`regrow_cut_ribs`]), each to the
 /// nearest such rib on its side within [`crate::constants::RIB_LINK_MM`]
 /// (chains of pieces follow on). Only regrown ribs take them: where the
 /// shell filter cut a rib's shaft, what continues past the cut is that
@@ -162,12 +176,9 @@ pub(crate) fn front_pieces(geo: &Geo, large: Vec<Vec<usize>>) -> Vec<Vec<usize>>
 pub(crate) fn link_fronts_to_regrown(
     geo: &Geo,
     ribs: &mut [RibCandidate],
-    traced: &[usize],
+    regrown: Vec<usize>,
     fronts: Vec<Vec<usize>>,
 ) {
-    let regrown: Vec<usize> = (0..ribs.len())
-        .filter(|&k| ribs[k].voxels.len() > traced[k])
-        .collect();
     if regrown.is_empty() || fronts.is_empty() {
         return;
     }

@@ -248,10 +248,9 @@ pub(crate) fn detect_ribs(
         r.tubercle_z_mm = tubercle_z(&geo, &r.voxels).unwrap_or(r.head_z_mm);
         measure_shape(&geo, r);
     }
-    let traced: Vec<usize> = ribs.iter().map(|r| r.voxels.len()).collect();
-    crate::rib_regrow::regrow_cut_ribs(&geo, &mut ribs, &cut_off);
+    let regrown = crate::rib_regrow::regrow_cut_ribs(&geo, &mut ribs, &cut_off);
     let fronts = crate::rib_regrow::front_pieces(&geo, large);
-    crate::rib_regrow::link_fronts_to_regrown(&geo, &mut ribs, &traced, fronts);
+    crate::rib_regrow::link_fronts_to_regrown(&geo, &mut ribs, regrown, fronts);
     return_glued_shares(&geo, &mut ribs);
     Ok(RibDetection { coarse, ribs })
 }

@@ -106,6 +106,10 @@ pub fn run(
     let mut free_threads = plan.threads.max(1);
     let (tx, rx) = mpsc::channel::<Message>();
     let memory = MemoryWatch::start();
+    // Longest chain first. The order stays topological: a unit's chain
+    // is its dependants' plus its own `typical_s` (>= 0, checked when
+    // registered), and the stable sort keeps plan order on ties, so a
+    // unit made ready by a skip in a pass is still to come in that pass.
     let mut by_chain: Vec<usize> = (0..n).collect();
     by_chain.sort_by(|&a, &b| plan.units[b].chain_s.total_cmp(&plan.units[a].chain_s));
 
@@ -113,7 +117,6 @@ pub fn run(
         // Start every ready unit that fits the budget (a unit wider than
         // the whole budget runs alone), the one heading the longest chain
         // of work first (critical path first; plan order breaks ties).
-        let mut skipped_any = false;
         for i in by_chain.iter().copied() {
             if reports[i].is_some() || running.contains_key(&i) {
                 continue;
@@ -133,7 +136,6 @@ pub fn run(
                 );
                 observer.ended(&report);
                 reports[i] = Some(report);
-                skipped_any = true;
                 continue;
             }
             let width = manifest.resources.threads.clamp(1, plan.threads.max(1));
@@ -164,11 +166,6 @@ pub fn run(
                     _handle: handle,
                 },
             );
-        }
-        if skipped_any {
-            // A skip may have made units ready that this pass had already
-            // walked past: look again before waiting.
-            continue;
         }
         if running.is_empty() {
             if reports.iter().all(Option::is_some) {
