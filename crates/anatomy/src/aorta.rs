@@ -22,8 +22,9 @@
 //! may grow). The carina, when the airway unit gives it (or where its
 //! trachea ends), bounds the arch's height: the arch rises at most a few
 //! centimetres above it and leaves the descending aorta at about its
-//! level. The mask is the tube of the fitted
-//! radii, without lung. Segments follow the centreline's shape: the arch
+//! level. Each tracked cross-section is then refitted on the CT at full
+//! resolution ([`crate::tube_wall`]: the half-maximum edge where the wall
+//! meets fat or lung); the mask is the tube of those radii, without lung. Segments follow the centreline's shape: the arch
 //! is the stretch around the highest point that runs more across than up;
 //! the root is the lowest 20 mm of the ascending aorta; the hiatus starts
 //! where the descending aorta leaves the lungs.
@@ -41,6 +42,7 @@ use crate::constants::{
     SEED_DRIFT_MM, TRACHEA_MIN_SPAN_MM,
 };
 use crate::medgrid::{LungFacts, WorkGrid, thorax_grid, tube_volume};
+use crate::tube_wall::refine_tube_wall;
 use crate::tubes::{Circle, TubeSpec, axial_circles, dist, extrapolate, smooth, track};
 
 /// Cross-section model of the aorta on non-contrast CT.
@@ -293,10 +295,15 @@ pub fn segment_aorta(
     let segments = name_segments(&path, &grid, &facts);
     let points: Vec<[f64; 3]> = path.iter().map(|c| grid.lps(c.c)).collect();
     let radii: Vec<f64> = path.iter().map(|c| c.r).collect();
+    // The mask is the tube of the walls refitted on the CT itself; the
+    // centreline stays the track (it bridges what the tracker could not
+    // follow, such as an aneurysm's widest part, in one step, and a
+    // measuring unit reads its own cross-sections along it).
+    let (wall_points, wall_radii) = refine_tube_wall(ct, &points, &radii);
     let values = ct.as_slice();
     let g = *ct.geometry();
     let [nx, ny, _] = g.dims;
-    let tube = tube_volume(&g, &points, &radii, |x, y, z| {
+    let tube = tube_volume(&g, &wall_points, &wall_radii, |x, y, z| {
         values[x + nx * (y + ny * z)] > -400
     });
     let mask = Mask::from_volume(&tube);

@@ -509,6 +509,34 @@ pub const AORTA_EXTRAPOLATE_MM: f64 = 60.0;
 /// samples that must be lumen (noise may push a few blood samples out of
 /// the lumen range).
 pub const TUBE_LUMEN_SHARE: f64 = 0.75;
+
+/// Tube walls ([`crate::tube_wall`]): rays cast per cross-section (every
+/// 11.25 degrees; more adds little once the edges are averaged by a fit).
+pub const WALL_RAYS: usize = 32;
+/// Tube walls: a ray's smoothed profile leaves the lumen where it falls
+/// this far below it, HU (blood and wall 30-60 HU, mediastinal fat -120
+/// to -80 HU: a fall of 40 HU is past the noise of a profile averaged
+/// over a 1.25 mm run and a 2 mm slab, and short of fat).
+pub const WALL_EDGE_DROP_HU: f64 = 40.0;
+/// Tube walls: least contrast between the lumen and what lies beyond the
+/// fall (median of 3 mm) for an edge, HU: fat is about 130 HU below
+/// blood, lung more; a soft-tissue neighbour (heart, pulmonary artery,
+/// oesophagus, crus) touching the wall is not an edge.
+pub const WALL_EDGE_MIN_CONTRAST_HU: f64 = 90.0;
+/// Tube walls: most contrast counted for an edge, HU: blood (30-50 HU)
+/// against mediastinal fat (-80 to -120 HU). Lung a few millimetres
+/// beyond a thin fat layer must not pull the half level out to the
+/// fat-lung edge (the aorta would read a millimetre wide where it runs
+/// beside the lung).
+pub const WALL_EDGE_MAX_CONTRAST_HU: f64 = 150.0;
+/// Tube walls: fewest rays with an edge for a refit (a third of the rim).
+pub const WALL_MIN_EDGES: usize = 11;
+/// Tube walls: largest angular gap between edges of a refit, degrees (a
+/// circle fitted to less than half its rim is poorly constrained).
+pub const WALL_MAX_GAP_DEG: f64 = 150.0;
+/// Tube walls: an edge further than this (mm) off the first fit is
+/// dropped before the second (a node or a vessel beside the wall).
+pub const WALL_OUTLIER_MM: f64 = 1.5;
 /// Aorta: a descending-aorta candidate with at least
 /// [`AORTA_FRONT_BONE_MIN_MM`] of bone on a ray within this distance (mm)
 /// straight in front of its wall lies behind the vertebral body (the

@@ -30,6 +30,7 @@ mod skeleton;
 pub mod spine;
 mod spine_track;
 pub mod sternum;
+pub mod tube_wall;
 pub mod tubes;
 mod util;
 pub mod vessels;

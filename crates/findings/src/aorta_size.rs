@@ -44,6 +44,7 @@ use aisu::{
     Aisu, AisuError, Centreline, Context, ExamMeasurement, FindingDraft, Manifest, Mask,
     Measurement, Site, Urgency,
 };
+use anatomy::tube_wall::{EdgeRule, running_mean, wall_edge};
 use anatomy::tubes::{basis, dist, normalize};
 use serde_json::json;
 use volume::Volume;
@@ -177,40 +178,18 @@ fn ray_edge(
     if raw.len() < 8 {
         return None;
     }
-    let h = SMOOTH_SAMPLES / 2;
-    let profile: Vec<f64> = (0..raw.len())
-        .map(|k| {
-            let (a, b) = (k.saturating_sub(h), (k + h).min(raw.len() - 1));
-            raw[a..=b].iter().sum::<f64>() / (b - a + 1) as f64
-        })
-        .collect();
+    let profile = running_mean(&raw, SMOOTH_SAMPLES);
     let inner_end = ((0.5 * radius_hint / RAY_STEP_MM) as usize).clamp(2, profile.len());
     let mut inner: Vec<f64> = raw[..inner_end].to_vec();
     inner.sort_by(f64::total_cmp);
     let inside = inner[inner.len() / 2];
-    let start = inner_end;
-    let drop = (start..profile.len()).find(|&k| profile[k] < inside - AORTA_EDGE_DROP_HU)?;
-    let look = ((4.0 / RAY_STEP_MM) as usize).max(1);
-    // What lies outside: the median a little beyond the drop (the
-    // minimum would follow the noise down and push the edge out).
-    let mut beyond: Vec<f64> = profile[drop..(drop + look).min(profile.len())].to_vec();
-    beyond.sort_by(f64::total_cmp);
-    let outside = beyond[beyond.len() / 2];
-    if inside - outside < AORTA_EDGE_MIN_CONTRAST_HU {
-        return None;
-    }
-    // The wall's edge is against fat: a thin fat layer with lung behind
-    // it must not pull the half level out to the fat-lung edge, so the
-    // contrast is taken at most that of blood against fat.
-    let half = 0.5 * (inside + outside.max(inside - AORTA_EDGE_MAX_CONTRAST_HU));
-    let k = (start..profile.len()).find(|&k| profile[k] < half)?;
-    let (a, b) = (profile[k - 1], profile[k]);
-    let frac = if (a - b).abs() > 1e-6 {
-        (a - half) / (a - b)
-    } else {
-        0.5
+    let rule = EdgeRule {
+        drop_hu: AORTA_EDGE_DROP_HU,
+        min_contrast_hu: AORTA_EDGE_MIN_CONTRAST_HU,
+        max_contrast_hu: AORTA_EDGE_MAX_CONTRAST_HU,
+        beyond: ((4.0 / RAY_STEP_MM) as usize).max(1),
     };
-    Some(((k - 1) as f64 + frac.clamp(0.0, 1.0)) * RAY_STEP_MM)
+    Some(wall_edge(&profile, inner_end, inside, &rule)? * RAY_STEP_MM)
 }
 
 /// Circle fit to the edges that belong to the aorta. Rays that enter a

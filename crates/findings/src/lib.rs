@@ -63,49 +63,7 @@ pub(crate) fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
     [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
 }
 
-/// Algebraic (Kasa) circle fit to plane points: (centre a, centre b, radius).
-pub(crate) fn fit_circle(points: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
-    let n = points.len() as f64;
-    if points.len() < 3 {
-        return None;
-    }
-    let (mut sx, mut sy, mut sxx, mut syy, mut sxy, mut sz, mut sxz, mut syz) =
-        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-    for &(x, y) in points {
-        let z = x * x + y * y;
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        syy += y * y;
-        sxy += x * y;
-        sz += z;
-        sxz += x * z;
-        syz += y * z;
-    }
-    // Solve [sxx sxy sx; sxy syy sy; sx sy n] [A B C] = [sxz syz sz].
-    let m = [[sxx, sxy, sx], [sxy, syy, sy], [sx, sy, n]];
-    let rhs = [sxz, syz, sz];
-    let det = |m: [[f64; 3]; 3]| {
-        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-    };
-    let d = det(m);
-    if d.abs() < 1e-9 {
-        return None;
-    }
-    let mut sol = [0.0; 3];
-    for (c, s) in sol.iter_mut().enumerate() {
-        let mut mc = m;
-        for r in 0..3 {
-            mc[r][c] = rhs[r];
-        }
-        *s = det(mc) / d;
-    }
-    let (ca, cb) = (sol[0] / 2.0, sol[1] / 2.0);
-    let r2 = sol[2] + ca * ca + cb * cb;
-    (r2 > 0.0).then(|| (ca, cb, r2.sqrt()))
-}
+pub(crate) use anatomy::tube_wall::fit_circle;
 
 /// Every built-in finding unit.
 pub fn units() -> Vec<Arc<dyn Aisu>> {
