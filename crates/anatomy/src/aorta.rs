@@ -22,10 +22,12 @@
 //! may grow). The carina, when the airway unit gives it (or where its
 //! trachea ends), bounds the arch's height: the arch rises at most a few
 //! centimetres above it and leaves the descending aorta at about its
-//! level. Each tracked cross-section is then refitted on the CT at full
-//! resolution ([`crate::tube_wall`]: the half-maximum edge where the wall
-//! meets fat or lung); the mask is the tube of those radii, without lung. Segments follow the centreline's shape: the arch
-//! is the stretch around the highest point that runs more across than up;
+//! level. For the mask, each tracked cross-section is refitted on the
+//! CT at full resolution ([`crate::tube_wall`]: the half-level edge where
+//! the wall meets fat or lung); the mask is the tube of those circles,
+//! without lung, and the centreline stays the track. Segments follow the
+//! centreline's shape: the arch is the stretch around the highest point
+//! that runs more across than up;
 //! the root is the lowest 20 mm of the ascending aorta; the hiatus starts
 //! where the descending aorta leaves the lungs.
 

@@ -534,6 +534,20 @@ pub const WALL_MIN_EDGES: usize = 11;
 /// Tube walls: largest angular gap between edges of a refit, degrees (a
 /// circle fitted to less than half its rim is poorly constrained).
 pub const WALL_MAX_GAP_DEG: f64 = 150.0;
+/// Tube walls: HU range of the lumen (median of the inner half of the
+/// disc) for a refit: blood and wall without contrast (the aorta's
+/// [`crate::aorta::AORTA_SPEC`] lumen range).
+pub const WALL_LUMEN_HU: (f64, f64) = (-20.0, 130.0);
+/// Tube walls: an edge nearer the tracked centre than this share of the
+/// tracked radius is not the outer wall (a fat cleft, or noise).
+pub const WALL_EDGE_MIN_SHARE: f64 = 0.6;
+/// Tube walls: a refit moving the centre further than this share of the
+/// tracked radius, and at least this many mm, fitted something else.
+pub const WALL_MAX_SHIFT: (f64, f64) = (0.3, 2.0);
+/// Tube walls: a refit radius outside these shares of the tracked one
+/// fitted something else (the tracker's radius is on a 1 mm grid and
+/// off by a millimetre or two, not by a quarter of the vessel).
+pub const WALL_RADIUS_CHANGE: (f64, f64) = (0.75, 1.3);
 /// Tube walls: an edge further than this (mm) off the first fit is
 /// dropped before the second (a node or a vessel beside the wall).
 pub const WALL_OUTLIER_MM: f64 = 1.5;

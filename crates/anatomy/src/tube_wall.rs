@@ -17,8 +17,9 @@
 use volume::{Volume, resample::sample_linear};
 
 use crate::constants::{
-    WALL_EDGE_DROP_HU, WALL_EDGE_MAX_CONTRAST_HU, WALL_EDGE_MIN_CONTRAST_HU, WALL_MAX_GAP_DEG,
-    WALL_MIN_EDGES, WALL_OUTLIER_MM, WALL_RAYS,
+    WALL_EDGE_DROP_HU, WALL_EDGE_MAX_CONTRAST_HU, WALL_EDGE_MIN_CONTRAST_HU, WALL_EDGE_MIN_SHARE,
+    WALL_LUMEN_HU, WALL_MAX_GAP_DEG, WALL_MAX_SHIFT, WALL_MIN_EDGES, WALL_OUTLIER_MM,
+    WALL_RADIUS_CHANGE, WALL_RAYS,
 };
 use crate::tubes::{basis, normalize};
 
@@ -133,17 +134,15 @@ fn fit_cross_section(
 ) -> Option<([f64; 3], f64)> {
     let g = *ct.geometry();
     let (u, v) = basis(d);
+    let sample = |p: [f64; 3]| sample_linear(ct, g.lps_to_index(p));
+    // The slab-averaged value at plane coordinates (a, b).
     let at = |a: f64, b: f64| -> Option<f64> {
-        let mut sum = 0.0;
-        for s in SLAB_MM {
-            let p = [
-                centre[0] + a * u[0] + b * v[0] + s * d[0],
-                centre[1] + a * u[1] + b * v[1] + s * d[1],
-                centre[2] + a * u[2] + b * v[2] + s * d[2],
-            ];
-            sum += sample_linear(ct, g.lps_to_index(p))?;
-        }
-        Some(sum / SLAB_MM.len() as f64)
+        let p = [
+            centre[0] + a * u[0] + b * v[0],
+            centre[1] + a * u[1] + b * v[1],
+            centre[2] + a * u[2] + b * v[2],
+        ];
+        slab_mean(p, d, &SLAB_MM, &sample)
     };
     // Lumen level: the median of the inner half of the disc.
     let mut inner: Vec<f64> = vec![at(0.0, 0.0)?];
@@ -155,7 +154,7 @@ fn fit_cross_section(
     }
     inner.sort_by(f64::total_cmp);
     let lumen = inner[inner.len() / 2];
-    if !(-20.0..=130.0).contains(&lumen) {
+    if !(WALL_LUMEN_HU.0..=WALL_LUMEN_HU.1).contains(&lumen) {
         return None;
     }
     let rule = EdgeRule {
@@ -165,25 +164,24 @@ fn fit_cross_section(
         beyond: (BEYOND_LEVEL_MM / STEP_MM) as usize,
     };
     let start = (0.5 * r / STEP_MM) as usize;
+    let samples = ((r + BEYOND_MM) / STEP_MM).ceil() as usize + 1;
     let mut edges: Vec<(f64, f64)> = Vec::with_capacity(WALL_RAYS);
     for k in 0..WALL_RAYS {
         let t = k as f64 * std::f64::consts::TAU / WALL_RAYS as f64;
         let (c, s) = (t.cos(), t.sin());
-        // The profile from the centre out, ending where it leaves the scan.
-        let m = ((r + BEYOND_MM) / STEP_MM).ceil() as usize + 1;
-        let raw: Vec<f64> = (0..m)
-            .map_while(|j| {
-                let t = j as f64 * STEP_MM;
-                at(t * c, t * s)
-            })
-            .collect();
+        let dir = [
+            c * u[0] + s * v[0],
+            c * u[1] + s * v[1],
+            c * u[2] + s * v[2],
+        ];
+        let raw = ray_profile(centre, dir, d, &SLAB_MM, STEP_MM, samples, &sample);
         if raw.len() <= start {
             continue;
         }
         let profile = running_mean(&raw, SMOOTH_SAMPLES);
         if let Some(e) = wall_edge(&profile, start, lumen, &rule) {
             let t = e * STEP_MM;
-            if t >= 0.6 * r && t <= r + BEYOND_MM - BEYOND_LEVEL_MM {
+            if t >= WALL_EDGE_MIN_SHARE * r && t <= r + BEYOND_MM - BEYOND_LEVEL_MM {
                 edges.push((t * c, t * s));
             }
         }
@@ -204,7 +202,8 @@ fn fit_cross_section(
     }
     let (a, b, rr) = fit_circle(&kept)?;
     // A refit that moves far from the track fitted something else.
-    if a.hypot(b) > (0.3 * r).max(2.0) || rr < 0.75 * r || rr > 1.3 * r {
+    let max_shift = (WALL_MAX_SHIFT.0 * r).max(WALL_MAX_SHIFT.1);
+    if a.hypot(b) > max_shift || rr < WALL_RADIUS_CHANGE.0 * r || rr > WALL_RADIUS_CHANGE.1 * r {
         return None;
     }
     Some((
@@ -229,6 +228,51 @@ fn max_gap_deg(edges: &[(f64, f64)]) -> f64 {
         (Some(first), Some(last)) => gap.max(first + 360.0 - last),
         _ => 360.0,
     }
+}
+
+/// The mean of `sample` at `p` and at the `slab` offsets (mm) from it
+/// along the unit vector `along` (a short slab along a vessel: noise
+/// falls, the wall barely moves); None when any point is off the scan.
+pub fn slab_mean(
+    p: [f64; 3],
+    along: [f64; 3],
+    slab: &[f64],
+    sample: &impl Fn([f64; 3]) -> Option<f64>,
+) -> Option<f64> {
+    let mut sum = 0.0;
+    for off in slab {
+        sum += sample([
+            p[0] + off * along[0],
+            p[1] + off * along[1],
+            p[2] + off * along[2],
+        ])?;
+    }
+    Some(sum / slab.len() as f64)
+}
+
+/// The profile of `samples` slab means ([`slab_mean`]) from `centre`
+/// outward along the unit vector `dir`, `step` mm apart, ending where it
+/// leaves the scan.
+pub fn ray_profile(
+    centre: [f64; 3],
+    dir: [f64; 3],
+    along: [f64; 3],
+    slab: &[f64],
+    step: f64,
+    samples: usize,
+    sample: &impl Fn([f64; 3]) -> Option<f64>,
+) -> Vec<f64> {
+    (0..samples)
+        .map_while(|k| {
+            let t = k as f64 * step;
+            let p = [
+                centre[0] + t * dir[0],
+                centre[1] + t * dir[1],
+                centre[2] + t * dir[2],
+            ];
+            slab_mean(p, along, slab, sample)
+        })
+        .collect()
 }
 
 /// How a wall edge is read on a ray profile cast outward from inside a

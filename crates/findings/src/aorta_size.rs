@@ -44,7 +44,7 @@ use aisu::{
     Aisu, AisuError, Centreline, Context, ExamMeasurement, FindingDraft, Manifest, Mask,
     Measurement, Site, Urgency,
 };
-use anatomy::tube_wall::{EdgeRule, running_mean, wall_edge};
+use anatomy::tube_wall::{EdgeRule, ray_profile, running_mean, wall_edge};
 use anatomy::tubes::{basis, dist, normalize};
 use serde_json::json;
 use volume::Volume;
@@ -159,22 +159,15 @@ fn ray_edge(
     reach: f64,
 ) -> Option<f64> {
     let n = (reach / RAY_STEP_MM) as usize;
-    // The profile ends where it leaves the scan.
-    let raw: Vec<f64> = (0..=n)
-        .map_while(|k| {
-            let r = k as f64 * RAY_STEP_MM;
-            let mut sum = 0.0;
-            for off in [-ALONG_MM, 0.0, ALONG_MM] {
-                let p = [
-                    centre[0] + r * dir[0] + off * t[0],
-                    centre[1] + r * dir[1] + off * t[1],
-                    centre[2] + r * dir[2] + off * t[2],
-                ];
-                sum += sample(ct, p)?;
-            }
-            Some(sum / 3.0)
-        })
-        .collect();
+    let raw = ray_profile(
+        centre,
+        dir,
+        t,
+        &[-ALONG_MM, 0.0, ALONG_MM],
+        RAY_STEP_MM,
+        n + 1,
+        &|p| sample(ct, p),
+    );
     if raw.len() < 8 {
         return None;
     }
