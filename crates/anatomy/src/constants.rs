@@ -321,6 +321,13 @@ pub const FISSURE_MAX_HU: f32 = -450.0;
 /// the lung's height below the apex.
 pub const OBLIQUE_POSTERIOR_DROP: f64 = 0.3;
 
+/// Lobes: the right horizontal fissure runs from the oblique fissure at
+/// the mid-axillary line to the anterior chest wall at the 4th costal
+/// cartilage, level with the right hilum (Gray's Anatomy; Netter plate
+/// 196): about halfway down from the apex to the posterior lung base.
+/// Its prior height, as a share of the lung's height below the apex.
+pub const HORIZONTAL_PRIOR_BELOW_APEX: f64 = 0.5;
+
 /// Lobes: the lobar bronchi leave their main bronchus or the bronchus
 /// intermedius at the hilum, T4-T6 (Netter plates 196 and 203), with the
 /// lung apex above the first rib and the posterior base at T10-T11: about
