@@ -156,6 +156,18 @@ pub fn describe(f: &Finding) -> String {
     )
 }
 
+/// Asserts that `doc` reports no `code` finding (`what`, for the
+/// message) on the phantom of `seed`.
+#[allow(dead_code)]
+pub fn assert_not_reported(doc: &FindingsDocument, code: &str, what: &str, seed: u64) {
+    let found = doc.findings.iter().find(|f| f.code == code);
+    assert!(
+        found.is_none(),
+        "seed {seed}: {what} reported: {:?}",
+        found.map(describe)
+    );
+}
+
 /// Runs `units` on the real scans A0001 and A0002 (skipped with a note
 /// when absent) and checks that a `code` finding, when reported, has a
 /// `measurement` in `range`.
