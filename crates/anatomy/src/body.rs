@@ -89,12 +89,18 @@ const COARSE_PIXEL_MM: f64 = 1.5;
 
 /// Segments the body of a CT volume.
 pub fn segment_body(ct: &Volume<i16>) -> Result<BodySegmentation, AisuError> {
+    let phase = |name: &'static str| tracing::debug_span!("phase", name).entered();
+    let t = phase("coarse");
     let tissue = ct.map(|v| *v > BODY_MIN_HU);
     let factor = ((COARSE_PIXEL_MM / ct.spacing()[0].min(ct.spacing()[1])).round() as usize).max(1);
     let coarse = downsample_majority(&tissue, factor)?;
     // Opening detaches the table and thin pads; the largest component of
     // what remains is the trunk.
+    drop(t);
+    let t = phase("open");
     let opened = volume::open(&coarse, BODY_OPEN_MM).map_err(err)?;
+    drop(t);
+    let t = phase("components");
     let mut parts = label_components(&opened, Connectivity::Six).map_err(err)?;
     parts.relabel_by_size();
     let Some(trunk_stats) = parts.stats.first().cloned() else {
@@ -105,9 +111,15 @@ pub fn segment_body(ct: &Volume<i16>) -> Result<BodySegmentation, AisuError> {
     let trunk_core = keep_label(&parts.labels, trunk_stats.label);
     // Give back what the opening shaved off the skin: full-resolution
     // tissue within reach of the trunk.
+    drop(t);
+    let t = phase("refine");
     let near = volume::dilate(&trunk_core, BODY_OPEN_MM * 1.5).map_err(err)?;
     let trunk = and(&upsample(&near, factor, ct.geometry()), &tissue);
+    drop(t);
+    let t = phase("fill");
     let body = volume::fill_holes_slicewise(&trunk).map_err(err)?;
+    drop(t);
+    let _t = phase("arms");
 
     // Arms: big components beside the trunk, not below it (the table).
     let trunk_x = trunk_stats.centroid_index[0];

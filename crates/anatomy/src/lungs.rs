@@ -117,8 +117,12 @@ pub fn segment_lungs(
     let midline = body.centroid_lps().map(|c| c[0]).unwrap_or(0.0);
     let voxel_ml = g.voxel_volume_mm3() / 1000.0;
     let min_voxels = (LUNG_MIN_ML / voxel_ml) as usize;
+    let phase = |name: &'static str| tracing::debug_span!("phase", name).entered();
+    let t = phase("components");
     let mut parts = label_components(&air, Connectivity::Six).map_err(fail)?;
     parts.relabel_by_size();
+    drop(t);
+    let t = phase("split");
     let largest = parts.stats.first().map(|s| s.voxel_count).unwrap_or(0);
     if largest < min_voxels {
         return Ok(none);
@@ -161,6 +165,8 @@ pub fn segment_lungs(
         }
     }
     drop(parts);
+    drop(t);
+    let _t = phase("finish");
     let mut out = Vec::new();
     for (lung, other) in [(&right, &left), (&left, &right)] {
         out.push(match lung {

@@ -27,8 +27,9 @@ use serde_json::json;
 use volume::Volume;
 
 use crate::constants::BONE_MASK_HU;
+use crate::rib_candidates::{self, RIB_CANDIDATES};
 use crate::rib_sweep;
-use crate::ribs_detect::{RibDetection, detect_ribs};
+use crate::ribs_detect::{RibDetection, coarse_grid, detect_ribs};
 use crate::skeleton::{Frame, SliceBody, body_slices, masks_from_labels};
 use crate::spine::{LEVELS, Segment, count_segment_of_rib, level_height};
 use crate::spine_track::SpineTrack;
@@ -66,7 +67,12 @@ impl Default for Ribs {
                 "Ribs numbered by the vertebra they articulate with, per side, with variants",
             )
             .requires(&["mask:body", "landmarks:vertebrae", "centreline:spine"])
-            .optional(&["values:spine", "mask:lung_left", "mask:lung_right"])
+            .optional(&[
+                "values:spine",
+                RIB_CANDIDATES,
+                "mask:lung_left",
+                "mask:lung_right",
+            ])
             .produces(&refs)
             .resources(1, 1200, 60.0)
             .typical(1.7),
@@ -93,7 +99,17 @@ impl Aisu for Ribs {
             .filter_map(|n| ctx.mask_opt(n).ok().flatten())
             .collect();
         let lungs: Vec<&aisu::Mask> = lungs.iter().map(|m| &**m).collect();
-        let detection = detect_ribs(ct, &body, &slices, &track, &lungs)?;
+        // The spine unit's tracing when it traced on this grid, else our own.
+        let traced = ctx
+            .values(RIB_CANDIDATES)
+            .ok()
+            .zip(coarse_grid(&body, &f).ok())
+            .and_then(|(v, grid)| rib_candidates::decode(&v, &grid));
+        let detection = match traced {
+            Some(d) => d,
+            None => tracing::debug_span!("phase", name = "detect")
+                .in_scope(|| detect_ribs(ct, &body, &slices, &track, &lungs, &[]))?,
+        };
         let levels = segments_from_centreline(ct, &f, &centreline, &vertebrae);
         let anchor = spine_values
             .as_ref()

@@ -21,10 +21,11 @@ use aisu::{AisuError, Mask};
 use volume::{Connectivity, Geometry, Volume, label_components};
 
 use crate::constants::{
-    RIB_BONE_HU, RIB_LINK_MM, RIB_MAX_RADIUS_MM, RIB_PARAVERTEBRAL_MM, RIB_SHELL_MM,
-    RIB_TUBERCLE_BAND_MM, RIB1_MAX_HEIGHT_MM, SKIN_MARGIN_MM, STERNUM_HALF_WIDTH_MM,
+    RIB_BONE_HU, RIB_LINK_MM, RIB_MAX_RADIUS_MM, RIB_PARAVERTEBRAL_MM, RIB_TUBERCLE_BAND_MM,
+    RIB1_MAX_HEIGHT_MM, SKIN_MARGIN_MM, STERNUM_HALF_WIDTH_MM,
 };
 use crate::rib_heads::{for_each_neighbour26, head_clusters};
+use crate::rib_shell::{aerated_lung, lungs_on_grid, shell_filter};
 use crate::skeleton::{BodyExtents, Crop, Frame, SliceBody, fill_slice_holes};
 use crate::spine_track::SpineTrack;
 use crate::util::err;
@@ -109,15 +110,9 @@ pub(crate) struct RibDetection {
     pub ribs: Vec<RibCandidate>,
 }
 
-/// Traces the ribs beside a spine track.
-pub(crate) fn detect_ribs(
-    ct: &Volume<i16>,
-    body: &Mask,
-    slices: &[Option<SliceBody>],
-    track: &SpineTrack,
-    lungs: &[&Mask],
-) -> Result<RibDetection, AisuError> {
-    let f = track.frame;
+/// The coarse grid ribs are traced on: the body's bounding box, 2x
+/// coarser in-plane when pixels are under 0.9 mm.
+pub(crate) fn coarse_grid(body: &Mask, f: &Frame) -> Result<Coarse, AisuError> {
     let (lo, hi) = body
         .bbox_index()
         .ok_or_else(|| AisuError::NotAssessable("no body in the field of view".into()))?;
@@ -129,13 +124,38 @@ pub(crate) fn detect_ribs(
     .ok_or_else(|| AisuError::NotAssessable("empty body".into()))?;
     let k = if f.s[0] < 0.9 { 2 } else { 1 };
     let n = [crop.n[0].div_ceil(k), crop.n[1].div_ceil(k), crop.n[2]];
-    let coarse = Coarse { f: k, crop, n };
+    Ok(Coarse { f: k, crop, n })
+}
+
+/// Traces the ribs beside a spine track. The lung shell
+/// ([`shell_filter`]) comes from `lungs` when given, else from the
+/// aerated lung of the CT without the `airways` ([`aerated_lung`]).
+pub(crate) fn detect_ribs(
+    ct: &Volume<i16>,
+    body: &Mask,
+    slices: &[Option<SliceBody>],
+    track: &SpineTrack,
+    lungs: &[&Mask],
+    airways: &[&Mask],
+) -> Result<RibDetection, AisuError> {
+    let f = track.frame;
+    let coarse = coarse_grid(body, &f)?;
+    let (crop, k, n) = (coarse.crop, coarse.f, coarse.n);
     let [nx, ny, nz] = f.dims;
     let data = ct.as_slice();
     let inner = BodyExtents::new(body, f.dims);
     let mx = (SKIN_MARGIN_MM / f.s[0]).ceil() as usize;
     let my = (SKIN_MARGIN_MM / f.s[1]).ceil() as usize;
-    let far = shell_filter(&coarse, &f, lungs)?;
+    let phase = |name: &'static str| tracing::debug_span!("phase", name).entered();
+    let t = phase("shell");
+    let lung = if lungs.is_empty() {
+        aerated_lung(&coarse, &f, ct, body, airways)?
+    } else {
+        lungs_on_grid(&coarse, lungs)
+    };
+    let far = shell_filter(&coarse, &f, lung)?;
+    drop(t);
+    let t = phase("bone");
     let front_fraction = |_x: usize, y: usize, z: usize| -> f64 {
         match slices.get(z) {
             Some(Some(sb)) => {
@@ -184,6 +204,8 @@ pub(crate) fn detect_ribs(
         }
     }
     let _ = nz;
+    drop(t);
+    let t = phase("thick");
     // Thickness is judged on whole bones: the shell filter would cut the
     // humerus's ring of cortex open, and an open ring is as thin as a rib.
     remove_thick(&mut bone, &coarse, &f, &front_fraction)?;
@@ -197,6 +219,8 @@ pub(crate) fn detect_ribs(
     for (b, beyond) in bone.iter_mut().zip(&beyond_shell) {
         *b &= !beyond;
     }
+    drop(t);
+    let t = phase("trace");
     let g = Geometry::new(n, [f.s[0] * k as f64, f.s[1] * k as f64, f.s[2]], [0.0; 3]);
     let arr = ndarray::Array3::from_shape_vec((n[2], n[1], n[0]), bone)
         .map_err(|e| AisuError::Failed(e.to_string()))?;
@@ -248,73 +272,13 @@ pub(crate) fn detect_ribs(
         r.tubercle_z_mm = tubercle_z(&geo, &r.voxels).unwrap_or(r.head_z_mm);
         measure_shape(&geo, r);
     }
+    drop(t);
+    let _t = phase("regrow");
     let regrown = crate::rib_regrow::regrow_cut_ribs(&geo, &mut ribs, &cut_off);
     let fronts = crate::rib_regrow::front_pieces(&geo, large);
     crate::rib_regrow::link_fronts_to_regrown(&geo, &mut ribs, regrown, fronts);
     return_glued_shares(&geo, &mut ribs);
     Ok(RibDetection { coarse, ribs })
-}
-
-/// Coarse voxels too far outside the lungs to be rib, in the upper chest
-/// where the shoulder girdle lies beside the cage: every slice at and
-/// above the one of largest lung section (below it the lungs fill the
-/// cage and the girdle is absent). The distance is 3D, so the first rib,
-/// which curves over the lung's apex, stays in. `None` without lungs.
-fn shell_filter(
-    c: &Coarse,
-    f: &Frame,
-    lungs: &[&Mask],
-) -> Result<Option<(Vec<bool>, f64)>, AisuError> {
-    if lungs.is_empty() {
-        return Ok(None);
-    }
-    let n = c.n;
-    let mut lung = vec![false; n[0] * n[1] * n[2]];
-    let mut area = vec![0usize; n[2]];
-    for m in lungs {
-        m.for_each(|x, y, z| {
-            if c.crop.contains(x, y, z) {
-                let i = (x - c.crop.lo[0]) / c.f
-                    + n[0] * ((y - c.crop.lo[1]) / c.f + n[1] * (z - c.crop.lo[2]));
-                if !lung[i] {
-                    lung[i] = true;
-                    area[z - c.crop.lo[2]] += 1;
-                }
-            }
-        });
-    }
-    let Some((zmax, &amax)) = area.iter().enumerate().max_by_key(|(_, a)| **a) else {
-        return Ok(None);
-    };
-    if amax == 0 {
-        return Ok(None);
-    }
-    let zmax_mm = f.z_mm(zmax + c.crop.lo[2]);
-    let g = Geometry::new(
-        n,
-        [f.s[0] * c.f as f64, f.s[1] * c.f as f64, f.s[2]],
-        [0.0; 3],
-    );
-    let arr = ndarray::Array3::from_shape_vec((n[2], n[1], n[0]), lung)
-        .map_err(|e| AisuError::Failed(e.to_string()))?;
-    let vol = Volume::new(arr, g).map_err(err)?;
-    let dist = volume::distance_to_foreground(&vol);
-    let per_slice = n[0] * n[1];
-    let mut far = vec![false; n[0] * n[1] * n[2]];
-    let distances = dist.as_slice();
-    for (z, (far_slice, dist_slice)) in far
-        .chunks_mut(per_slice)
-        .zip(distances.chunks(per_slice))
-        .enumerate()
-    {
-        if f.z_mm(z + c.crop.lo[2]) < zmax_mm {
-            continue;
-        }
-        for (far_voxel, &d) in far_slice.iter_mut().zip(dist_slice) {
-            *far_voxel = d > RIB_SHELL_MM;
-        }
-    }
-    Ok(Some((far, zmax_mm)))
 }
 
 /// A traced rib's shape from its voxels: whether it reaches the front,

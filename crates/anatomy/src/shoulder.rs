@@ -10,8 +10,6 @@
 //! than [`HUMERUS_MIN_RADIUS_MM`] (an opening; the scapular blade is 2-5
 //! mm thick and the clavicle's shaft 10-15 mm wide: Bernat et al., 2014).
 
-use std::collections::HashSet;
-
 use aisu::{Aisu, AisuError, Context, Manifest, Mask};
 use volume::{Connectivity, Geometry, Volume, label_components};
 
@@ -97,32 +95,29 @@ impl Aisu for Shoulder {
         let cidx = |x: usize, y: usize, z: usize| {
             (x - crop.lo[0]) / k + n[0] * ((y - crop.lo[1]) / k + n[1] * (z - crop.lo[2]))
         };
-        // Coarse voxels taken by other bones (dilated by one coarse voxel).
-        let mut taken: HashSet<usize> = HashSet::new();
+        // Coarse voxels taken by other bones, dilated in-plane by one
+        // coarse voxel (a dense grid: the masks hold some 10^5 voxels).
+        let phase = |name: &'static str| tracing::debug_span!("phase", name).entered();
+        let t = phase("taken");
+        let mut marked = vec![false; n[0] * n[1] * n[2]];
         for m in &others {
             m.for_each(|x, y, z| {
                 if crop.contains(x, y, z) {
-                    taken.insert(cidx(x, y, z));
+                    marked[cidx(x, y, z)] = true;
                 }
             });
         }
-        let grown: Vec<usize> = taken
-            .iter()
-            .flat_map(|&i| {
-                let (x, y) = (i % n[0], (i / n[0]) % n[1]);
-                let mut v = Vec::with_capacity(9);
-                for dy in -1i64..=1 {
-                    for dx in -1i64..=1 {
-                        let (qx, qy) = (x as i64 + dx, y as i64 + dy);
-                        if qx >= 0 && qy >= 0 && (qx as usize) < n[0] && (qy as usize) < n[1] {
-                            v.push(i - x - n[0] * y + qx as usize + n[0] * qy as usize);
-                        }
-                    }
+        let mut taken = marked.clone();
+        for (i, _) in marked.iter().enumerate().filter(|(_, m)| **m) {
+            let (x, y) = (i % n[0], (i / n[0]) % n[1]);
+            for qy in y.saturating_sub(1)..(y + 2).min(n[1]) {
+                for qx in x.saturating_sub(1)..(x + 2).min(n[0]) {
+                    taken[i - x - n[0] * y + qx + n[0] * qy] = true;
                 }
-                v
-            })
-            .collect();
-        taken.extend(grown);
+            }
+        }
+        drop(marked);
+        drop(t);
         // Spine centre per slice, from the centreline.
         let mut centre: Vec<Option<([f64; 2], f64)>> = vec![None; f.dims[2]];
         if let Some(cl) = &spine {
@@ -139,6 +134,7 @@ impl Aisu for Shoulder {
         let inner = BodyExtents::new(&body, f.dims);
         let mx = (SKIN_MARGIN_MM / f.s[0]).ceil() as usize;
         let my = (SKIN_MARGIN_MM / f.s[1]).ceil() as usize;
+        let t = phase("bone");
         let mut bone = vec![false; n[0] * n[1] * n[2]];
         for z in crop.lo[2]..crop.lo[2] + crop.n[2] {
             for y in crop.lo[1]..crop.lo[1] + crop.n[1] {
@@ -154,12 +150,14 @@ impl Aisu for Shoulder {
                         }
                     }
                     let i = cidx(x, y, z);
-                    if !taken.contains(&i) {
+                    if !taken[i] {
                         bone[i] = true;
                     }
                 }
             }
         }
+        drop(t);
+        let t = phase("girdle");
         let g = Geometry::new(n, [f.s[0] * k as f64, f.s[1] * k as f64, f.s[2]], [0.0; 3]);
         let arr = ndarray::Array3::from_shape_vec((n[2], n[1], n[0]), bone)
             .map_err(|e| AisuError::Failed(e.to_string()))?;
@@ -204,6 +202,8 @@ impl Aisu for Shoulder {
                 (false, false) => 4,
             };
         }
+        drop(t);
+        let _t = phase("pieces");
         // Keep the largest 3D piece of each bone.
         for label in 1..=4u8 {
             let mask = coarse_label.iter().map(|l| *l == label).collect::<Vec<_>>();

@@ -18,6 +18,11 @@
 //! being tilted down behind the body for the steep thoracic spinous
 //! processes. The canal is the low-density region grown in each slice
 //! from just behind the vertebral body.
+//!
+//! The unit hands its traced ribs on to `airad.ribs` as
+//! `values:rib_candidates` ([`crate::rib_candidates`]), and needs no lung
+//! mask: the ribs' lung shell is the CT's aerated lung
+//! ([`crate::rib_shell`]).
 
 use std::sync::Arc;
 
@@ -28,7 +33,8 @@ use volume::Volume;
 use crate::constants::{
     BONE_MASK_HU, CARINA_LEVELS, RIB1_PIECE_MIN_LATERAL_MM, SPINE_BODY_HU, SPINE_LEVEL_MM,
 };
-use crate::ribs_detect::{RibCandidate, detect_ribs, in_spine_zone};
+use crate::rib_candidates::{self, RIB_CANDIDATES};
+use crate::ribs_detect::{RibCandidate, RibDetection, detect_ribs, in_spine_zone};
 use crate::skeleton::{Crop, body_slices, masks_from_labels, median};
 use crate::spine_track::{Disc, SpineTrack, find_discs, track_spine};
 
@@ -54,6 +60,7 @@ impl Default for Spine {
                 "landmarks:vertebrae",
                 "centreline:spine",
                 "values:spine",
+                RIB_CANDIDATES,
             ]
             .map(String::from),
         );
@@ -65,7 +72,7 @@ impl Default for Spine {
                 "Vertebrae C7-L2 labelled by level, spinal canal, body and endplate centres",
             )
             .requires(&["mask:body"])
-            .optional(&["landmarks:airway", "mask:lung_left", "mask:lung_right"])
+            .optional(&["landmarks:airway", "mask:trachea", "mask:bronchi"])
             .produces(&refs)
             .resources(1, 1200, 60.0)
             .typical(2.0),
@@ -120,12 +127,15 @@ impl Aisu for Spine {
             .landmarks("landmarks:airway")
             .ok()
             .and_then(|l| l.get("carina").map(|p| p[2]));
-        let lungs: Vec<Arc<Mask>> = ["mask:lung_left", "mask:lung_right"]
+        // The ribs' lung shell comes from the aerated lung without the
+        // airways (see [`crate::rib_shell`]), not from the lungs unit,
+        // which would put the lungs on the pathway's critical path.
+        let airways: Vec<Arc<Mask>> = ["mask:trachea", "mask:bronchi"]
             .iter()
             .filter_map(|n| ctx.mask_opt(n).ok().flatten())
             .collect();
-        let lungs: Vec<&Mask> = lungs.iter().map(|m| &**m).collect();
-        let result = analyse(ct, &body, &lungs, carina_z)?;
+        let airways: Vec<&Mask> = airways.iter().map(|m| &**m).collect();
+        let result = analyse(ct, &body, &airways, carina_z)?;
         publish(ctx, ct, result)
     }
 }
@@ -138,7 +148,7 @@ pub(crate) struct SpineResult {
     naming: Naming,
     crop: Crop,
     labels: Vec<u8>,
-    ribs: usize,
+    ribs: RibDetection,
 }
 
 /// Tracks the column, finds discs and ribs, names the levels and labels
@@ -146,14 +156,21 @@ pub(crate) struct SpineResult {
 pub(crate) fn analyse(
     ct: &Volume<i16>,
     body: &Mask,
-    lungs: &[&Mask],
+    airways: &[&Mask],
     carina_lps_z: Option<f64>,
 ) -> Result<SpineResult, AisuError> {
+    let phase = |name: &'static str| tracing::debug_span!("phase", name).entered();
+    let t = phase("track");
     let (track, crop, smooth) = track_spine(ct, body)?;
+    drop(t);
+    let t = phase("discs");
     let discs = find_discs(&track, &crop, &smooth);
+    drop(t);
     let f = track.frame;
     let slices = body_slices(body, f.dims[2]);
-    let ribs = detect_ribs(ct, body, &slices, &track, lungs)?;
+    let t = phase("ribs");
+    let ribs = detect_ribs(ct, body, &slices, &track, &[], airways)?;
+    drop(t);
     let segments = segments(&track, &discs);
     // Carina: LPS z to patient z (same axis up to the origin).
     let carina = carina_lps_z.map(|z| {
@@ -183,7 +200,9 @@ pub(crate) fn analyse(
         "column parted"
     );
     tracing::debug!(?naming, segments = segments.len(), "levels named");
+    let t = phase("label");
     let labels = label_voxels(ct, &track, &crop, &smooth, &discs);
+    drop(t);
     Ok(SpineResult {
         track,
         discs,
@@ -191,7 +210,7 @@ pub(crate) fn analyse(
         naming,
         crop,
         labels,
-        ribs: ribs.ribs.iter().filter(|r| !r.stub).count(),
+        ribs,
     })
 }
 
@@ -669,9 +688,13 @@ fn publish(ctx: &mut Context<'_>, ct: &Volume<i16>, r: SpineResult) -> Result<()
         "last_rib_level": name(r.naming.last_rib),
         "discs_found": r.discs.iter().filter(|d| !d.inferred).count(),
         "discs_inferred": r.discs.iter().filter(|d| d.inferred).count(),
-        "ribs_traced": r.ribs,
+        "ribs_traced": r.ribs.ribs.iter().filter(|rib| !rib.stub).count(),
     });
-    ctx.put("values:spine", Artefact::Values(Arc::new(values)))
+    ctx.put("values:spine", Artefact::Values(Arc::new(values)))?;
+    ctx.put(
+        RIB_CANDIDATES,
+        Artefact::Values(Arc::new(rib_candidates::encode(&r.ribs))),
+    )
 }
 
 #[cfg(test)]

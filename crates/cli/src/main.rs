@@ -167,5 +167,8 @@ fn init_logging(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        // Units and their phases open debug spans: at debug level each
+        // one's close line carries its busy time (a profile per phase).
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .try_init();
 }

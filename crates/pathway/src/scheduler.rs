@@ -322,6 +322,9 @@ fn spawn_unit(
     let name = format!("aisu-{}", unit.manifest().id);
     let tx_failure = tx.clone();
     let body = move || {
+        // Every span a unit opens nests under its id, so `AIRAD_LOG`
+        // at debug times each unit's phases (see the CLI's logging).
+        let _span = tracing::debug_span!("unit", id = %unit.manifest().id).entered();
         let started = Instant::now();
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let manifest = unit.manifest();
