@@ -9,7 +9,7 @@
 //! `--dz` resamples the scan to that slice spacing first (e.g. 1 mm to
 //! time a 300-slice volume).
 
-#[path = "../tests/support/lung_truth.rs"]
+#[path = "../tests/integration/support/lung_truth.rs"]
 mod lung_truth;
 
 use std::sync::Arc;

@@ -7,7 +7,7 @@
 //! A truth structure is identified when, of the predicted labels of the
 //! same kind (`rib_`, `vertebra_`), the one covering most of its voxels
 //! carries its own name: the majority-overlap rule of the anatomy tests
-//! (`crates/anatomy/tests/skeleton.rs`), in the spirit of the VerSe
+//! (`crates/anatomy/tests/integration/skeleton.rs`), in the spirit of the VerSe
 //! challenge's identification rate (Sekuboyina et al., Med Image Anal
 //! 2021), which asks that each labelled vertebra be the one nearest its
 //! own truth. One allowance, stated where the figure is published: a
