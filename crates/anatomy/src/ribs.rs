@@ -279,7 +279,11 @@ fn publish(
         add_rib(&mut found, key, r.voxels);
     }
     found.sort_by_key(|(k, _)| (!k.0, k.1));
+    let phase = |name: &'static str| tracing::debug_span!("phase", name).entered();
+    let t = phase("sweep");
     rib_sweep::repartition(&det.coarse, f, slices, &mut found);
+    drop(t);
+    let t = phase("masks");
     // Full-resolution masks: bone voxels of the coarse blocks of each rib.
     let c = det.coarse;
     let mut coarse_label = vec![0u8; c.n[0] * c.n[1] * c.n[2]];
@@ -308,6 +312,7 @@ fn publish(
     }
     let wanted: Vec<u8> = (1..=found.len() as u8).collect();
     let masks = masks_from_labels(ct.geometry(), &crop, &labels, &wanted);
+    drop(t);
     let g = ct.geometry();
     let mut lm = Landmarks::new();
     let mut published: Vec<(bool, usize)> = Vec::new();

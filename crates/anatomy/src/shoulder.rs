@@ -1,8 +1,10 @@
 //! `airad.shoulder`: the clavicles and scapulae.
 //!
 //! Method: bone above [`RIB_BONE_HU`] on a grid coarsened 2x in-plane,
-//! without the vertebral zone (from `centreline:spine`), the ribs and the
-//! sternum (their masks, dilated), in 3D components. Pieces lateral to the
+//! without the vertebral zone (from `centreline:spine`), the ribs (as the
+//! spine unit traced them, `values:rib_candidates`: waiting for the ribs
+//! unit's masks would put it on the pathway's critical path) and the
+//! sternum (its mask), dilated, in 3D components. Pieces lateral to the
 //! midline are shoulder-girdle bone: in front of [`CLAVICLE_MAX_FRACTION`]
 //! of the chest's depth they are clavicle, behind it scapula (the
 //! acromioclavicular joint often joins the two on CT). The humeral head
@@ -10,27 +12,16 @@
 //! than [`HUMERUS_MIN_RADIUS_MM`] (an opening; the scapular blade is 2-5
 //! mm thick and the clavicle's shaft 10-15 mm wide: Bernat et al., 2014).
 
-use aisu::{Aisu, AisuError, Context, Manifest, Mask};
+use aisu::{Aisu, AisuError, Context, Manifest};
 use volume::{Connectivity, Geometry, Volume, label_components};
 
 use crate::constants::{
     BONE_MASK_HU, CLAVICLE_MAX_FRACTION, HUMERUS_MIN_RADIUS_MM, RIB_BONE_HU, SKIN_MARGIN_MM,
 };
-use crate::ribs_detect::in_spine_zone;
-use crate::skeleton::{BodyExtents, Crop, Frame, body_slices, masks_from_labels};
+use crate::rib_candidates::{self, RIB_CANDIDATES};
+use crate::ribs_detect::{coarse_grid, in_spine_zone};
+use crate::skeleton::{BodyExtents, Frame, body_slices, masks_from_labels};
 use crate::util::err;
-
-/// Optional inputs: masks that are not shoulder bone.
-fn excluded_masks() -> Vec<String> {
-    let mut v = vec!["mask:sternum".to_string()];
-    for side in ["left", "right"] {
-        for n in 1..=13 {
-            v.push(format!("mask:rib_{side}_{n}"));
-        }
-        v.push(format!("mask:rib_cervical_{side}"));
-    }
-    v
-}
 
 /// The shoulder-girdle unit.
 pub struct Shoulder {
@@ -39,9 +30,6 @@ pub struct Shoulder {
 
 impl Default for Shoulder {
     fn default() -> Self {
-        let mut optional = excluded_masks();
-        optional.push("centreline:spine".into());
-        let refs: Vec<&str> = optional.iter().map(String::as_str).collect();
         Shoulder {
             manifest: Manifest::new(
                 "airad.shoulder",
@@ -49,7 +37,7 @@ impl Default for Shoulder {
                 "Clavicles and scapulae",
             )
             .requires(&["mask:body"])
-            .optional(&refs)
+            .optional(&["mask:sternum", "centreline:spine", RIB_CANDIDATES])
             .produces(&[
                 "mask:clavicle_left",
                 "mask:clavicle_right",
@@ -72,26 +60,11 @@ impl Aisu for Shoulder {
         let body = ctx.mask("mask:body")?;
         let f = Frame::new(ct.geometry())?;
         let slices = body_slices(&body, f.dims[2]);
-        let mut others: Vec<std::sync::Arc<Mask>> = Vec::new();
-        for name in excluded_masks() {
-            if let Some(m) = ctx.mask_opt(&name)? {
-                others.push(m);
-            }
-        }
+        let sternum = ctx.mask_opt("mask:sternum")?;
         let spine = ctx.centreline("centreline:spine").ok();
-        let Some((lo, hi)) = body.bbox_index() else {
-            return Err(AisuError::NotAssessable(
-                "no body in the field of view".into(),
-            ));
-        };
-        let crop = Crop::new(
-            [lo[0] as i64, lo[1] as i64, lo[2] as i64],
-            [hi[0] as i64, hi[1] as i64, hi[2] as i64],
-            f.dims,
-        )
-        .ok_or_else(|| AisuError::NotAssessable("empty body".into()))?;
-        let k = if f.s[0] < 0.9 { 2 } else { 1 };
-        let n = [crop.n[0].div_ceil(k), crop.n[1].div_ceil(k), crop.n[2]];
+        // The grid the spine unit traced the ribs on.
+        let coarse = coarse_grid(&body, &f)?;
+        let (crop, k, n) = (coarse.crop, coarse.f, coarse.n);
         let cidx = |x: usize, y: usize, z: usize| {
             (x - crop.lo[0]) / k + n[0] * ((y - crop.lo[1]) / k + n[1] * (z - crop.lo[2]))
         };
@@ -100,12 +73,21 @@ impl Aisu for Shoulder {
         let phase = |name: &'static str| tracing::debug_span!("phase", name).entered();
         let t = phase("taken");
         let mut marked = vec![false; n[0] * n[1] * n[2]];
-        for m in &others {
+        if let Some(m) = &sternum {
             m.for_each(|x, y, z| {
                 if crop.contains(x, y, z) {
                     marked[cidx(x, y, z)] = true;
                 }
             });
+        }
+        let ribs = ctx
+            .values(RIB_CANDIDATES)
+            .ok()
+            .and_then(|v| rib_candidates::decode(&v, &coarse));
+        for rib in ribs.iter().flat_map(|d| &d.ribs) {
+            for &i in &rib.voxels {
+                marked[i] = true;
+            }
         }
         let mut taken = marked.clone();
         for (i, _) in marked.iter().enumerate().filter(|(_, m)| **m) {
@@ -204,17 +186,44 @@ impl Aisu for Shoulder {
         }
         drop(t);
         let _t = phase("pieces");
-        // Keep the largest 3D piece of each bone.
-        for label in 1..=4u8 {
-            let mask = coarse_label.iter().map(|l| *l == label).collect::<Vec<_>>();
-            let arr = ndarray::Array3::from_shape_vec((n[2], n[1], n[0]), mask)
+        // Keep the largest 3D piece of each bone, within the bone's own
+        // bounding box (a bone is a small part of the grid).
+        let mut boxes = [([usize::MAX; 3], [0usize; 3]); 4];
+        for (i, l) in coarse_label.iter().enumerate().filter(|(_, l)| **l != 0) {
+            let p = [i % n[0], (i / n[0]) % n[1], i / (n[0] * n[1])];
+            let (lo, hi) = &mut boxes[*l as usize - 1];
+            for a in 0..3 {
+                lo[a] = lo[a].min(p[a]);
+                hi[a] = hi[a].max(p[a]);
+            }
+        }
+        for (label, (lo, hi)) in (1..=4u8).zip(boxes) {
+            if lo[0] == usize::MAX {
+                continue;
+            }
+            let m = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
+            let at =
+                |x: usize, y: usize, z: usize| lo[0] + x + n[0] * (lo[1] + y + n[1] * (lo[2] + z));
+            let mut mask = Vec::with_capacity(m[0] * m[1] * m[2]);
+            for z in 0..m[2] {
+                for y in 0..m[1] {
+                    mask.extend((0..m[0]).map(|x| coarse_label[at(x, y, z)] == label));
+                }
+            }
+            let arr = ndarray::Array3::from_shape_vec((m[2], m[1], m[0]), mask)
                 .map_err(|e| AisuError::Failed(e.to_string()))?;
-            let v = Volume::new(arr, g).map_err(err)?;
+            let v = Volume::new(arr, Geometry::new(m, g.spacing, [0.0; 3])).map_err(err)?;
             let keep =
                 volume::keep_largest_components(&v, Connectivity::TwentySix, 1).map_err(err)?;
-            for (l, kk) in coarse_label.iter_mut().zip(keep.as_slice()) {
-                if *l == label && !*kk {
-                    *l = 0;
+            let kept = keep.as_slice();
+            for z in 0..m[2] {
+                for y in 0..m[1] {
+                    for x in 0..m[0] {
+                        let l = &mut coarse_label[at(x, y, z)];
+                        if *l == label && !kept[x + m[0] * (y + m[1] * z)] {
+                            *l = 0;
+                        }
+                    }
                 }
             }
         }

@@ -363,11 +363,9 @@ pub(crate) fn median(values: &[f64]) -> Option<f64> {
 }
 
 /// Masks on the CT grid from a label crop: one mask per wanted label
-/// value (0 is background). Built in parallel over labels.
-///
-/// `aisu::Mask` can only be built from a full-grid volume, so each mask
-/// costs one pass over the grid; a `Mask` constructor from a crop would
-/// remove that cost.
+/// value (0 is background), each cut to its own bounding box (one pass
+/// over the crop finds every label's box; a pass over the whole grid per
+/// label cost 0.6 s for the 24 ribs of a 512 x 512 x 300 scan).
 pub(crate) fn masks_from_labels(
     grid: &Geometry,
     crop: &Crop,
@@ -375,22 +373,37 @@ pub(crate) fn masks_from_labels(
     wanted: &[u8],
 ) -> Vec<(u8, Mask)> {
     use rayon::prelude::*;
-    let mut full = Volume::filled(*grid, 0u8);
-    {
-        let [nx, ny, _] = grid.dims;
-        let data = full.as_slice_mut();
-        let [cx, cy, cz] = crop.n;
-        for z in 0..cz {
-            for y in 0..cy {
-                let src = cx * (y + cy * z);
-                let dst = crop.lo[0] + nx * (crop.lo[1] + y + ny * (crop.lo[2] + z));
-                data[dst..dst + cx].copy_from_slice(&labels[src..src + cx]);
-            }
+    let [cx, cy, _] = crop.n;
+    let mut boxes = [([usize::MAX; 3], [0usize; 3]); 256];
+    for (i, l) in labels.iter().enumerate().filter(|(_, l)| **l != 0) {
+        let p = [i % cx, (i / cx) % cy, i / (cx * cy)];
+        let (lo, hi) = &mut boxes[*l as usize];
+        for a in 0..3 {
+            lo[a] = lo[a].min(p[a]);
+            hi[a] = hi[a].max(p[a]);
         }
     }
     wanted
         .par_iter()
-        .map(|&k| (k, Mask::from_fn(&full, |v| *v == k)))
+        .map(|&k| {
+            let (lo, hi) = boxes[k as usize];
+            if k == 0 || lo[0] == usize::MAX {
+                return (k, Mask::empty(*grid));
+            }
+            let dims = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
+            let mut bits = Vec::with_capacity(dims[0] * dims[1] * dims[2]);
+            for z in lo[2]..=hi[2] {
+                for y in lo[1]..=hi[1] {
+                    let row = cx * (y + cy * z);
+                    bits.extend(labels[row + lo[0]..=row + hi[0]].iter().map(|v| *v == k));
+                }
+            }
+            let offset = [crop.lo[0] + lo[0], crop.lo[1] + lo[1], crop.lo[2] + lo[2]];
+            // The box lies inside the crop, which lies inside the grid.
+            let mask =
+                Mask::from_crop(*grid, offset, dims, bits).unwrap_or_else(|_| Mask::empty(*grid));
+            (k, mask)
+        })
         .collect()
 }
 
@@ -453,6 +466,35 @@ mod tests {
         assert_eq!(blobs[0].area, 2);
         assert_eq!(blobs[1].x, [4, 5]);
         assert_eq!(labels[5 + nx * 3], 2);
+    }
+
+    #[test]
+    fn label_masks_match_a_whole_grid_pass() {
+        let grid = Geometry::new([9, 8, 5], [0.8, 0.8, 2.0], [0.0; 3]);
+        let crop = Crop {
+            lo: [2, 1, 1],
+            n: [5, 6, 3],
+        };
+        let mut labels = vec![0u8; crop.len()];
+        for (i, l) in [(0, 1u8), (7, 1), (40, 3), (89, 3), (50, 1)] {
+            labels[i] = l;
+        }
+        let masks = masks_from_labels(&grid, &crop, &labels, &[1, 2, 3]);
+        assert_eq!(masks.len(), 3);
+        for (k, mask) in masks {
+            let mut full = Volume::filled(grid, false);
+            for (i, l) in labels.iter().enumerate() {
+                let p = [i % 5, (i / 5) % 6, i / 30];
+                if *l == k {
+                    let q = [crop.lo[0] + p[0], crop.lo[1] + p[1], crop.lo[2] + p[2]];
+                    full.as_slice_mut()[q[0] + 9 * (q[1] + 8 * q[2])] = true;
+                }
+            }
+            let want = Mask::from_volume(&full);
+            assert_eq!(mask.count(), want.count(), "label {k}");
+            assert_eq!(mask.offset(), want.offset(), "label {k}");
+            assert_eq!(mask.to_volume().as_slice(), full.as_slice(), "label {k}");
+        }
     }
 
     #[test]
