@@ -50,7 +50,7 @@ impl Default for Abdomen {
             .optional(&["mask:heart", "mask:aorta", "mask:pericardium"])
             .produces(&["mask:liver", "mask:spleen", "mask:stomach"])
             .resources(1, 1200, 60.0)
-            .typical(0.2),
+            .typical(0.4),
         }
     }
 }

@@ -77,7 +77,7 @@ impl Default for Aorta {
             .optional(&["landmarks:airway", "centreline:trachea"])
             .produces(&["mask:aorta", "centreline:aorta", "landmarks:aorta"])
             .resources(1, 800, 60.0)
-            .typical(0.4),
+            .typical(0.9),
         }
     }
 }

@@ -34,7 +34,7 @@ impl Default for Body {
                 "values:body",
             ])
             .resources(2, 1500, 60.0)
-            .typical(1.0),
+            .typical(1.4),
         }
     }
 }

@@ -50,7 +50,7 @@ impl Default for Bronchi {
                 "values:bronchi",
             ])
             .resources(1, 800, 60.0)
-            .typical(0.15),
+            .typical(0.1),
         }
     }
 }

@@ -55,7 +55,7 @@ impl Default for Esophagus {
             ])
             .produces(&["mask:esophagus", "centreline:esophagus"])
             .resources(1, 600, 60.0)
-            .typical(0.1),
+            .typical(0.15),
         }
     }
 }

@@ -61,7 +61,7 @@ impl Default for Heart {
                 "values:heart",
             ])
             .resources(1, 1200, 60.0)
-            .typical(0.4),
+            .typical(0.5),
         }
     }
 }

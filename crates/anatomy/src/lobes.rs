@@ -74,7 +74,7 @@ impl Default for Lobes {
                 "values:lobes",
             ])
             .resources(1, 1500, 60.0)
-            .typical(1.0),
+            .typical(2.0),
         }
     }
 }

@@ -45,7 +45,7 @@ impl Default for Lungs {
             .optional(&["mask:trachea", "mask:bronchi"])
             .produces(&["mask:lung_right", "mask:lung_left"])
             .resources(1, 1500, 60.0)
-            .typical(1.1),
+            .typical(1.8),
         }
     }
 }

@@ -75,7 +75,7 @@ impl Default for Ribs {
             ])
             .produces(&refs)
             .resources(1, 1200, 60.0)
-            .typical(1.7),
+            .typical(0.5),
         }
     }
 }

@@ -45,7 +45,7 @@ impl Default for Shoulder {
                 "mask:scapula_right",
             ])
             .resources(1, 800, 60.0)
-            .typical(1.0),
+            .typical(1.3),
         }
     }
 }

@@ -75,7 +75,7 @@ impl Default for Spine {
             .optional(&["landmarks:airway", "mask:trachea", "mask:bronchi"])
             .produces(&refs)
             .resources(1, 1200, 60.0)
-            .typical(2.0),
+            .typical(3.3),
         }
     }
 }

@@ -37,7 +37,7 @@ impl Default for Sternum {
             .requires(&["mask:body"])
             .produces(&["mask:sternum", "landmarks:sternum"])
             .resources(1, 600, 60.0)
-            .typical(0.7),
+            .typical(0.8),
         }
     }
 }

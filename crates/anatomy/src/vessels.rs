@@ -65,7 +65,7 @@ impl Default for GreatVessels {
                 "landmarks:great_vessels",
             ])
             .resources(1, 600, 60.0)
-            .typical(0.3),
+            .typical(0.4),
         }
     }
 }
