@@ -12,7 +12,7 @@ use serde_json::json;
 use volume::{Connectivity, Volume, label_components};
 
 use crate::constants::{ARM_MIN_ML, BODY_MIN_HU, BODY_OPEN_MM};
-use crate::util::{and, downsample_majority, err, keep_label, slice_area_mm2, upsample};
+use crate::util::{and, downsample_majority, err, keep_label, phase, slice_area_mm2, upsample};
 
 /// The body unit.
 pub struct Body {
@@ -89,7 +89,6 @@ const COARSE_PIXEL_MM: f64 = 1.5;
 
 /// Segments the body of a CT volume.
 pub fn segment_body(ct: &Volume<i16>) -> Result<BodySegmentation, AisuError> {
-    let phase = |name: &'static str| tracing::debug_span!("phase", name).entered();
     let t = phase("coarse");
     let tissue = ct.map(|v| *v > BODY_MIN_HU);
     let factor = ((COARSE_PIXEL_MM / ct.spacing()[0].min(ct.spacing()[1])).round() as usize).max(1);

@@ -26,7 +26,7 @@ use crate::constants::{
 use crate::regions::{
     IndexBox, coarse_geometry, crop, crop_mask, downsample_majority, embed, fail,
 };
-use crate::util::keep_label;
+use crate::util::{keep_label, phase};
 
 /// The lungs unit.
 pub struct Lungs {
@@ -117,7 +117,6 @@ pub fn segment_lungs(
     let midline = body.centroid_lps().map(|c| c[0]).unwrap_or(0.0);
     let voxel_ml = g.voxel_volume_mm3() / 1000.0;
     let min_voxels = (LUNG_MIN_ML / voxel_ml) as usize;
-    let phase = |name: &'static str| tracing::debug_span!("phase", name).entered();
     let t = phase("components");
     let mut parts = label_components(&air, Connectivity::Six).map_err(fail)?;
     parts.relabel_by_size();

@@ -9,24 +9,24 @@
 //! vessels it leaves out are surrounded by air within a few millimetres.
 
 use aisu::{AisuError, Mask};
-use volume::{Connectivity, Geometry, Volume, label_components};
+use volume::{Connectivity, Volume, label_components};
 
 use crate::constants::{LUNG_MAX_HU, LUNG_MIN_ML, RIB_SHELL_MM};
 use crate::ribs_detect::Coarse;
 use crate::skeleton::Frame;
 use crate::util::err;
 
-/// Coarse voxels holding any voxel of the lung masks.
-pub(crate) fn lungs_on_grid(c: &Coarse, lungs: &[&Mask]) -> Vec<bool> {
-    let mut lung = vec![false; c.n[0] * c.n[1] * c.n[2]];
-    for m in lungs {
+/// Coarse voxels holding any voxel of the masks.
+pub(crate) fn masks_on_grid(c: &Coarse, masks: &[&Mask]) -> Vec<bool> {
+    let mut marked = vec![false; c.n[0] * c.n[1] * c.n[2]];
+    for m in masks {
         m.for_each(|x, y, z| {
-            if let Some(i) = coarse_index(c, x, y, z) {
-                lung[i] = true;
+            if let Some(i) = c.index(x, y, z) {
+                marked[i] = true;
             }
         });
     }
-    lung
+    marked
 }
 
 /// The aerated lungs on the coarse grid, as the lungs unit finds them
@@ -42,26 +42,19 @@ pub(crate) fn aerated_lung(
     airways: &[&Mask],
 ) -> Result<Vec<bool>, AisuError> {
     let n = c.n;
-    let mut airway = vec![false; n[0] * n[1] * n[2]];
-    for m in airways {
-        m.for_each(|x, y, z| {
-            if let Some(i) = coarse_index(c, x, y, z) {
-                airway[i] = true;
-            }
-        });
-    }
+    let airway = masks_on_grid(c, airways);
     let [nx, ny, _] = ct.dims();
     let hu = ct.as_slice();
     let mut air = vec![false; n[0] * n[1] * n[2]];
     body.for_each(|x, y, z| {
         if hu[x + nx * (y + ny * z)] < LUNG_MAX_HU
-            && let Some(i) = coarse_index(c, x, y, z)
+            && let Some(i) = c.index(x, y, z)
             && !airway[i]
         {
             air[i] = true;
         }
     });
-    let g = grid(c, f);
+    let g = c.geometry(f);
     let arr = ndarray::Array3::from_shape_vec((n[2], n[1], n[0]), air)
         .map_err(|e| AisuError::Failed(e.to_string()))?;
     let vol = Volume::new(arr, g).map_err(err)?;
@@ -110,7 +103,7 @@ pub(crate) fn shell_filter(
     let zmax_mm = f.z_mm(zmax + c.crop.lo[2]);
     let arr = ndarray::Array3::from_shape_vec((n[2], n[1], n[0]), lung)
         .map_err(|e| AisuError::Failed(e.to_string()))?;
-    let vol = Volume::new(arr, grid(c, f)).map_err(err)?;
+    let vol = Volume::new(arr, c.geometry(f)).map_err(err)?;
     let dist = volume::distance_to_foreground(&vol);
     let mut far = vec![false; n[0] * n[1] * n[2]];
     for (z, (far_slice, dist_slice)) in far
@@ -126,21 +119,4 @@ pub(crate) fn shell_filter(
         }
     }
     Ok(Some((far, zmax_mm)))
-}
-
-/// The coarse grid as a geometry (origin at the crop, spacing in mm).
-fn grid(c: &Coarse, f: &Frame) -> Geometry {
-    Geometry::new(
-        c.n,
-        [f.s[0] * c.f as f64, f.s[1] * c.f as f64, f.s[2]],
-        [0.0; 3],
-    )
-}
-
-/// Linear coarse index of a full-grid voxel inside the crop.
-#[inline]
-fn coarse_index(c: &Coarse, x: usize, y: usize, z: usize) -> Option<usize> {
-    c.crop.contains(x, y, z).then(|| {
-        (x - c.crop.lo[0]) / c.f + c.n[0] * ((y - c.crop.lo[1]) / c.f + c.n[1] * (z - c.crop.lo[2]))
-    })
 }

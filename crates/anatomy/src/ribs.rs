@@ -33,6 +33,7 @@ use crate::ribs_detect::{RibDetection, coarse_grid, detect_ribs};
 use crate::skeleton::{Frame, SliceBody, body_slices, masks_from_labels};
 use crate::spine::{LEVELS, Segment, count_segment_of_rib, level_height};
 use crate::spine_track::SpineTrack;
+use crate::util::phase;
 
 /// Rib names of one side, by number (0 = cervical, 1-13).
 fn rib_name(left: bool, number: usize) -> String {
@@ -107,8 +108,10 @@ impl Aisu for Ribs {
             .and_then(|(v, grid)| rib_candidates::decode(&v, &grid));
         let detection = match traced {
             Some(d) => d,
-            None => tracing::debug_span!("phase", name = "detect")
-                .in_scope(|| detect_ribs(ct, &body, &slices, &track, &lungs, &[]))?,
+            None => {
+                let _t = phase("detect");
+                detect_ribs(ct, &body, &slices, &track, &lungs, &[])?
+            }
         };
         let levels = segments_from_centreline(ct, &f, &centreline, &vertebrae);
         let anchor = spine_values
@@ -279,7 +282,6 @@ fn publish(
         add_rib(&mut found, key, r.voxels);
     }
     found.sort_by_key(|(k, _)| (!k.0, k.1));
-    let phase = |name: &'static str| tracing::debug_span!("phase", name).entered();
     let t = phase("sweep");
     rib_sweep::repartition(&det.coarse, f, slices, &mut found);
     drop(t);

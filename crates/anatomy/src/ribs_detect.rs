@@ -25,10 +25,11 @@ use crate::constants::{
     RIB1_MAX_HEIGHT_MM, SKIN_MARGIN_MM, STERNUM_HALF_WIDTH_MM,
 };
 use crate::rib_heads::{for_each_neighbour26, head_clusters};
-use crate::rib_shell::{aerated_lung, lungs_on_grid, shell_filter};
+use crate::rib_shell::{aerated_lung, masks_on_grid, shell_filter};
 use crate::skeleton::{BodyExtents, Crop, Frame, SliceBody, fill_slice_holes};
 use crate::spine_track::SpineTrack;
 use crate::util::err;
+use crate::util::phase;
 
 /// Whether an offset from the vertebral body's centre (mm: `dx` towards
 /// the left, `dy` posterior) lies in the vertebra's own zone: the body,
@@ -99,6 +100,25 @@ impl Coarse {
             (self.crop.lo[2] + z) as f64,
         ]
     }
+
+    /// Coarse index of a full-grid voxel, `None` outside the crop.
+    #[inline]
+    pub fn index(&self, x: usize, y: usize, z: usize) -> Option<usize> {
+        let c = &self.crop;
+        c.contains(x, y, z).then(|| {
+            (x - c.lo[0]) / self.f
+                + self.n[0] * ((y - c.lo[1]) / self.f + self.n[1] * (z - c.lo[2]))
+        })
+    }
+
+    /// The grid as a geometry of its own (origin 0, spacing in mm).
+    pub fn geometry(&self, f: &Frame) -> Geometry {
+        Geometry::new(
+            self.n,
+            [f.s[0] * self.f as f64, f.s[1] * self.f as f64, f.s[2]],
+            [0.0; 3],
+        )
+    }
 }
 
 /// All ribs traced on one scan.
@@ -146,12 +166,11 @@ pub(crate) fn detect_ribs(
     let inner = BodyExtents::new(body, f.dims);
     let mx = (SKIN_MARGIN_MM / f.s[0]).ceil() as usize;
     let my = (SKIN_MARGIN_MM / f.s[1]).ceil() as usize;
-    let phase = |name: &'static str| tracing::debug_span!("phase", name).entered();
     let t = phase("shell");
     let lung = if lungs.is_empty() {
         aerated_lung(&coarse, &f, ct, body, airways)?
     } else {
-        lungs_on_grid(&coarse, lungs)
+        masks_on_grid(&coarse, lungs)
     };
     let far = shell_filter(&coarse, &f, lung)?;
     drop(t);
@@ -221,7 +240,7 @@ pub(crate) fn detect_ribs(
     }
     drop(t);
     let t = phase("trace");
-    let g = Geometry::new(n, [f.s[0] * k as f64, f.s[1] * k as f64, f.s[2]], [0.0; 3]);
+    let g = coarse.geometry(&f);
     let arr = ndarray::Array3::from_shape_vec((n[2], n[1], n[0]), bone)
         .map_err(|e| AisuError::Failed(e.to_string()))?;
     let vol = Volume::new(arr, g).map_err(err)?;
@@ -307,11 +326,7 @@ fn remove_thick(
     front_fraction: &dyn Fn(usize, usize, usize) -> f64,
 ) -> Result<(), AisuError> {
     let n = c.n;
-    let g = Geometry::new(
-        n,
-        [f.s[0] * c.f as f64, f.s[1] * c.f as f64, f.s[2]],
-        [0.0; 3],
-    );
+    let g = c.geometry(f);
     let arr = ndarray::Array3::from_shape_vec((n[2], n[1], n[0]), bone.to_vec())
         .map_err(|e| AisuError::Failed(e.to_string()))?;
     let mut vol = Volume::new(arr, g).map_err(err)?;

@@ -19,9 +19,10 @@ use crate::constants::{
     BONE_MASK_HU, CLAVICLE_MAX_FRACTION, HUMERUS_MIN_RADIUS_MM, RIB_BONE_HU, SKIN_MARGIN_MM,
 };
 use crate::rib_candidates::{self, RIB_CANDIDATES};
+use crate::rib_shell::masks_on_grid;
 use crate::ribs_detect::{coarse_grid, in_spine_zone};
-use crate::skeleton::{BodyExtents, Frame, body_slices, masks_from_labels};
-use crate::util::err;
+use crate::skeleton::{BodyExtents, Frame, body_slices, label_boxes, masks_from_labels};
+use crate::util::{err, phase};
 
 /// The shoulder-girdle unit.
 pub struct Shoulder {
@@ -65,21 +66,11 @@ impl Aisu for Shoulder {
         // The grid the spine unit traced the ribs on.
         let coarse = coarse_grid(&body, &f)?;
         let (crop, k, n) = (coarse.crop, coarse.f, coarse.n);
-        let cidx = |x: usize, y: usize, z: usize| {
-            (x - crop.lo[0]) / k + n[0] * ((y - crop.lo[1]) / k + n[1] * (z - crop.lo[2]))
-        };
         // Coarse voxels taken by other bones, dilated in-plane by one
         // coarse voxel (a dense grid: the masks hold some 10^5 voxels).
-        let phase = |name: &'static str| tracing::debug_span!("phase", name).entered();
         let t = phase("taken");
-        let mut marked = vec![false; n[0] * n[1] * n[2]];
-        if let Some(m) = &sternum {
-            m.for_each(|x, y, z| {
-                if crop.contains(x, y, z) {
-                    marked[cidx(x, y, z)] = true;
-                }
-            });
-        }
+        let sternum: Vec<&aisu::Mask> = sternum.iter().map(|m| &**m).collect();
+        let mut marked = masks_on_grid(&coarse, &sternum);
         let ribs = ctx
             .values(RIB_CANDIDATES)
             .ok()
@@ -131,8 +122,9 @@ impl Aisu for Shoulder {
                             continue;
                         }
                     }
-                    let i = cidx(x, y, z);
-                    if !taken[i] {
+                    if let Some(i) = coarse.index(x, y, z)
+                        && !taken[i]
+                    {
                         bone[i] = true;
                     }
                 }
@@ -140,7 +132,7 @@ impl Aisu for Shoulder {
         }
         drop(t);
         let t = phase("girdle");
-        let g = Geometry::new(n, [f.s[0] * k as f64, f.s[1] * k as f64, f.s[2]], [0.0; 3]);
+        let g = coarse.geometry(&f);
         let arr = ndarray::Array3::from_shape_vec((n[2], n[1], n[0]), bone)
             .map_err(|e| AisuError::Failed(e.to_string()))?;
         let vol = Volume::new(arr, g).map_err(err)?;
@@ -188,19 +180,11 @@ impl Aisu for Shoulder {
         let _t = phase("pieces");
         // Keep the largest 3D piece of each bone, within the bone's own
         // bounding box (a bone is a small part of the grid).
-        let mut boxes = [([usize::MAX; 3], [0usize; 3]); 4];
-        for (i, l) in coarse_label.iter().enumerate().filter(|(_, l)| **l != 0) {
-            let p = [i % n[0], (i / n[0]) % n[1], i / (n[0] * n[1])];
-            let (lo, hi) = &mut boxes[*l as usize - 1];
-            for a in 0..3 {
-                lo[a] = lo[a].min(p[a]);
-                hi[a] = hi[a].max(p[a]);
-            }
-        }
-        for (label, (lo, hi)) in (1..=4u8).zip(boxes) {
-            if lo[0] == usize::MAX {
+        let boxes = label_boxes(&coarse_label, n);
+        for label in 1..=4u8 {
+            let Some((lo, hi)) = boxes[label as usize] else {
                 continue;
-            }
+            };
             let m = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
             let at =
                 |x: usize, y: usize, z: usize| lo[0] + x + n[0] * (lo[1] + y + n[1] * (lo[2] + z));

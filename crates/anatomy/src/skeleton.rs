@@ -374,22 +374,13 @@ pub(crate) fn masks_from_labels(
 ) -> Vec<(u8, Mask)> {
     use rayon::prelude::*;
     let [cx, cy, _] = crop.n;
-    let mut boxes = [([usize::MAX; 3], [0usize; 3]); 256];
-    for (i, l) in labels.iter().enumerate().filter(|(_, l)| **l != 0) {
-        let p = [i % cx, (i / cx) % cy, i / (cx * cy)];
-        let (lo, hi) = &mut boxes[*l as usize];
-        for a in 0..3 {
-            lo[a] = lo[a].min(p[a]);
-            hi[a] = hi[a].max(p[a]);
-        }
-    }
+    let boxes = label_boxes(labels, crop.n);
     wanted
         .par_iter()
         .map(|&k| {
-            let (lo, hi) = boxes[k as usize];
-            if k == 0 || lo[0] == usize::MAX {
+            let Some((lo, hi)) = boxes[k as usize].filter(|_| k != 0) else {
                 return (k, Mask::empty(*grid));
-            }
+            };
             let dims = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
             let mut bits = Vec::with_capacity(dims[0] * dims[1] * dims[2]);
             for z in lo[2]..=hi[2] {
@@ -405,6 +396,26 @@ pub(crate) fn masks_from_labels(
             (k, mask)
         })
         .collect()
+}
+
+/// Inclusive `[x, y, z]` bounding box of each label value (index = value)
+/// in a label grid of size `dims`, in one pass; `None` for values absent
+/// and for 0 (background).
+pub(crate) fn label_boxes(
+    labels: &[u8],
+    dims: [usize; 3],
+) -> Vec<Option<([usize; 3], [usize; 3])>> {
+    let [nx, ny, _] = dims;
+    let mut boxes: Vec<Option<([usize; 3], [usize; 3])>> = vec![None; 256];
+    for (i, l) in labels.iter().enumerate().filter(|(_, l)| **l != 0) {
+        let p = [i % nx, (i / nx) % ny, i / (nx * ny)];
+        let (lo, hi) = boxes[*l as usize].get_or_insert((p, p));
+        for a in 0..3 {
+            lo[a] = lo[a].min(p[a]);
+            hi[a] = hi[a].max(p[a]);
+        }
+    }
+    boxes
 }
 
 /// Per-slice row and column extents of the body: a cheap test of being

@@ -37,6 +37,7 @@ use crate::rib_candidates::{self, RIB_CANDIDATES};
 use crate::ribs_detect::{RibCandidate, RibDetection, detect_ribs, in_spine_zone};
 use crate::skeleton::{Crop, body_slices, masks_from_labels, median};
 use crate::spine_track::{Disc, SpineTrack, find_discs, track_spine};
+use crate::util::phase;
 
 /// Level names from C7 (index 0) to L2 (index 14).
 pub const LEVELS: [&str; 15] = [
@@ -159,7 +160,6 @@ pub(crate) fn analyse(
     airways: &[&Mask],
     carina_lps_z: Option<f64>,
 ) -> Result<SpineResult, AisuError> {
-    let phase = |name: &'static str| tracing::debug_span!("phase", name).entered();
     let t = phase("track");
     let (track, crop, smooth) = track_spine(ct, body)?;
     drop(t);

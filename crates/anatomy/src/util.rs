@@ -5,6 +5,12 @@ use aisu::AisuError;
 use rayon::prelude::*;
 use volume::{Volume, VolumeError};
 
+/// Enters a debug span for one phase of a unit's work; its close line
+/// under `AIRAD_LOG=debug` carries the phase's busy time.
+pub(crate) fn phase(name: &'static str) -> tracing::span::EnteredSpan {
+    tracing::debug_span!("phase", name).entered()
+}
+
 /// A volume-crate error as a unit failure.
 pub fn err(e: VolumeError) -> AisuError {
     AisuError::Failed(e.to_string())
