@@ -227,7 +227,7 @@ impl Mask {
 
     /// Number of set voxels.
     pub fn count(&self) -> usize {
-        self.bits.iter().filter(|b| **b).count()
+        self.bits.par_iter().filter(|b| **b).count()
     }
 
     /// Volume of the set voxels in mL.
@@ -277,13 +277,55 @@ impl Mask {
 
     /// Inclusive index bounding box of the set voxels, or `None` when empty.
     pub fn bbox_index(&self) -> Option<([usize; 3], [usize; 3])> {
-        let mut lo = [usize::MAX; 3];
-        let mut hi = [0usize; 3];
-        self.for_each(|x, y, z| {
-            lo = [lo[0].min(x), lo[1].min(y), lo[2].min(z)];
-            hi = [hi[0].max(x), hi[1].max(y), hi[2].max(z)];
-        });
-        (lo[0] != usize::MAX).then_some((lo, hi))
+        let [dx, dy, dz] = self.dims;
+        let [ox, oy, oz] = self.offset;
+        if dx == 0 || dy == 0 {
+            return None;
+        }
+        // Slices in parallel, each row by its first and last set voxel.
+        self.bits[..dx * dy * dz]
+            .par_chunks(dx * dy)
+            .enumerate()
+            .filter_map(|(z, slice)| {
+                let mut lo = [usize::MAX, usize::MAX, z + oz];
+                let mut hi = [0, 0, z + oz];
+                for (y, row) in slice.chunks(dx).enumerate() {
+                    if let (Some(a), Some(b)) =
+                        (row.iter().position(|v| *v), row.iter().rposition(|v| *v))
+                    {
+                        lo[0] = lo[0].min(a + ox);
+                        hi[0] = hi[0].max(b + ox);
+                        lo[1] = lo[1].min(y + oy);
+                        hi[1] = hi[1].max(y + oy);
+                    }
+                }
+                (lo[0] != usize::MAX).then_some((lo, hi))
+            })
+            .reduce_with(|(alo, ahi), (blo, bhi)| {
+                (
+                    std::array::from_fn(|k| alo[k].min(blo[k])),
+                    std::array::from_fn(|k| ahi[k].max(bhi[k])),
+                )
+            })
+    }
+
+    /// Calls `f(x, y)` for every set voxel of axial slice `z` (full-grid
+    /// indices): one slice at a time, so that callers can run slices in
+    /// parallel.
+    pub fn for_each_in_slice(&self, z: usize, mut f: impl FnMut(usize, usize)) {
+        let [dx, dy, dz] = self.dims;
+        let [ox, oy, oz] = self.offset;
+        if z < oz || z >= oz + dz {
+            return;
+        }
+        let slice = &self.bits[dx * dy * (z - oz)..dx * dy * (z - oz + 1)];
+        for (y, row) in slice.chunks(dx).enumerate() {
+            for (x, v) in row.iter().enumerate() {
+                if *v {
+                    f(x + ox, y + oy);
+                }
+            }
+        }
     }
 
     /// The z index with the most set voxels (the natural key slice).
@@ -372,6 +414,11 @@ mod tests {
         assert_eq!(m.to_volume(), v);
         assert_eq!(m.largest_slice(), Some(1));
         assert_eq!(m.bbox_index(), Some(([2, 3, 1], [4, 5, 3])));
+        let mut in_slice = Vec::new();
+        for z in 0..6 {
+            m.for_each_in_slice(z, |x, y| in_slice.push((x, y, z)));
+        }
+        assert_eq!(in_slice, vec![(2, 3, 1), (4, 3, 1), (4, 5, 3)]);
         let c = m.centroid_lps().unwrap();
         assert!((c[0] - 0.5 * 10.0 / 3.0).abs() < 1e-9);
         assert!((m.volume_ml() - 3.0 * 0.5 / 1000.0).abs() < 1e-12);

@@ -33,7 +33,6 @@
 use std::sync::Arc;
 
 use aisu::{Aisu, AisuError, Artefact, Context, Landmarks, Manifest, Mask};
-use rayon::prelude::*;
 use serde_json::json;
 use volume::{Geometry, Volume};
 
@@ -50,6 +49,7 @@ use crate::fissures::{
     least_cost_plane, mean_cost, sheetness,
 };
 use crate::regions::{IndexBox, crop, crop_mask, downsample_majority, downsample_mean};
+use crate::skeleton::{Crop, masks_from_labels};
 
 /// The lobes unit.
 pub struct Lobes {
@@ -633,6 +633,7 @@ pub fn segment_lobes(
 ) -> Result<LobeSegmentation, AisuError> {
     let full = *ct.geometry();
     let mut masks: Vec<(&'static str, Option<Mask>)> = Vec::new();
+    let t = crate::util::phase("grid");
     let Some(grid) = lobe_grid(ct, [right, left])? else {
         for n in RIGHT.iter().chain(LEFT.iter()) {
             masks.push((n, None));
@@ -647,10 +648,16 @@ pub fn segment_lobes(
         (Some(a), None) | (None, Some(a)) => a.clone(),
         (None, None) => return Err(AisuError::Failed("no lung on the lobe grid".into())),
     };
+    drop(t);
+    let t = crate::util::phase("sheets");
     let sigma = sheet_sigma(&grid);
     let sheets = sheetness(&grid.hu, &union, sigma)?;
     let threshold = sheet_threshold(&sheets);
+    drop(t);
+    let t = crate::util::phase("vessels");
     let density = vessel_density(&grid, &union)?;
+    drop(t);
+    let t = crate::util::phase("fissures");
     let [cx, cy, _] = grid.hu.dims();
     let mut fissures = serde_json::Map::new();
     // Surfaces per side: right (oblique, horizontal), left (oblique).
@@ -729,18 +736,28 @@ pub fn segment_lobes(
             surfaces[0].push(fit.surface);
         }
     }
+    drop(t);
+    let _t = crate::util::phase("label");
     // Label the lung voxels of the CT grid.
     let labels = label_lobes(&full, &grid, [right, left], &surfaces)?;
     let names: [&'static str; 5] = ["lobe_rul", "lobe_rml", "lobe_rll", "lobe_lul", "lobe_lll"];
-    let built: Vec<Option<Mask>> = (0..5)
-        .into_par_iter()
-        .map(|k| {
+    // One pass finds every lobe's box; each mask is cut from its own.
+    let whole = Crop {
+        lo: [0; 3],
+        n: full.dims,
+    };
+    let mut cut = masks_from_labels(&full, &whole, labels.as_slice(), &[1, 2, 3, 4, 5]);
+    cut.sort_by_key(|(k, _)| *k);
+    let built: Vec<Option<Mask>> = cut
+        .into_iter()
+        .enumerate()
+        .map(|(k, (_, mask))| {
             let side_present = if k < 3 {
                 right.is_some()
             } else {
                 left.is_some()
             };
-            side_present.then(|| Mask::from_fn(&labels, |l| *l == k as u8 + 1))
+            side_present.then_some(mask)
         })
         .collect();
     let mut volumes = serde_json::Map::new();

@@ -166,24 +166,19 @@ pub fn segment_lungs(
     drop(parts);
     drop(t);
     let _t = phase("finish");
-    let mut out = Vec::new();
-    for (lung, other) in [(&right, &left), (&left, &right)] {
-        out.push(match lung {
-            Some(l) if crate::util::count(l) >= min_voxels => Some(finish_lung(
-                l,
-                other.as_ref(),
-                &hu,
-                &inside,
-                midline,
-                &full,
-                &b,
-            )?),
-            _ => None,
-        });
-    }
-    let left = out.pop().flatten();
-    let right = out.pop().flatten();
-    Ok(LungSegmentation { right, left })
+    // The two lungs are finished side by side: much of the work (bounding
+    // boxes, crops, the envelope's column scans) is serial per lung.
+    let finish = |lung: &Option<Volume<bool>>, other: &Option<Volume<bool>>| match lung {
+        Some(l) if crate::util::count(l) >= min_voxels => {
+            finish_lung(l, other.as_ref(), &hu, &inside, midline, &full, &b).map(Some)
+        }
+        _ => Ok(None),
+    };
+    let (right_done, left_done) = rayon::join(|| finish(&right, &left), || finish(&left, &right));
+    Ok(LungSegmentation {
+        right: right_done?,
+        left: left_done?,
+    })
 }
 
 /// Fills one lung's holes and dense concavities inside its own bounding

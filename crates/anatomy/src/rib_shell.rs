@@ -9,6 +9,7 @@
 //! vessels it leaves out are surrounded by air within a few millimetres.
 
 use aisu::{AisuError, Mask};
+use rayon::prelude::*;
 use volume::{Connectivity, Volume, label_components};
 
 use crate::constants::{LUNG_MAX_HU, LUNG_MIN_ML, RIB_SHELL_MM};
@@ -45,15 +46,27 @@ pub(crate) fn aerated_lung(
     let airway = masks_on_grid(c, airways);
     let [nx, ny, _] = ct.dims();
     let hu = ct.as_slice();
-    let mut air = vec![false; n[0] * n[1] * n[2]];
-    body.for_each(|x, y, z| {
-        if hu[x + nx * (y + ny * z)] < LUNG_MAX_HU
-            && let Some(i) = c.index(x, y, z)
-            && !airway[i]
-        {
-            air[i] = true;
-        }
-    });
+    let per_slice = n[0] * n[1];
+    let mut air = vec![false; per_slice * n[2]];
+    // The coarse grid keeps the slices: one task per slice. The crop is
+    // the body's box, so every body voxel lies in it.
+    let [x0, y0, z0] = c.crop.lo;
+    air.par_chunks_mut(per_slice.max(1))
+        .zip(airway.par_chunks(per_slice.max(1)))
+        .enumerate()
+        .for_each(|(cz, (plane, airway_plane))| {
+            let z = z0 + cz;
+            for y in y0..y0 + c.crop.n[1] {
+                let row = nx * (y + ny * z);
+                let coarse_row = n[0] * ((y - y0) / c.f);
+                for x in x0..x0 + c.crop.n[0] {
+                    let i = coarse_row + (x - x0) / c.f;
+                    if hu[row + x] < LUNG_MAX_HU && !airway_plane[i] && body.contains(x, y, z) {
+                        plane[i] = true;
+                    }
+                }
+            }
+        });
     let g = c.geometry(f);
     let arr = ndarray::Array3::from_shape_vec((n[2], n[1], n[0]), air)
         .map_err(|e| AisuError::Failed(e.to_string()))?;
@@ -104,18 +117,20 @@ pub(crate) fn shell_filter(
     let arr = ndarray::Array3::from_shape_vec((n[2], n[1], n[0]), lung)
         .map_err(|e| AisuError::Failed(e.to_string()))?;
     let vol = Volume::new(arr, c.geometry(f)).map_err(err)?;
-    let dist = volume::distance_to_foreground(&vol);
+    // Within the shell is the lung dilated by it (a capped distance
+    // transform, cheaper than the full distance map).
+    let near = volume::dilate(&vol, f64::from(RIB_SHELL_MM)).map_err(err)?;
     let mut far = vec![false; n[0] * n[1] * n[2]];
-    for (z, (far_slice, dist_slice)) in far
+    for (z, (far_slice, near_slice)) in far
         .chunks_mut(per_slice)
-        .zip(dist.as_slice().chunks(per_slice))
+        .zip(near.as_slice().chunks(per_slice))
         .enumerate()
     {
         if f.z_mm(z + c.crop.lo[2]) < zmax_mm {
             continue;
         }
-        for (far_voxel, &d) in far_slice.iter_mut().zip(dist_slice) {
-            *far_voxel = d > RIB_SHELL_MM;
+        for (far_voxel, &within) in far_slice.iter_mut().zip(near_slice) {
+            *far_voxel = !within;
         }
     }
     Ok(Some((far, zmax_mm)))

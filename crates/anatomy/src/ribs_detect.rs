@@ -334,7 +334,10 @@ fn remove_thick(
     // by their outer section; larger holes (the chest inside a ring of
     // ribs) stay open.
     let max_hole = (std::f64::consts::PI * 9.0 * 9.0 / (g.spacing[0] * g.spacing[1])) as usize;
+    let t = phase("holes");
     fill_slice_holes(vol.as_slice_mut(), n, max_hole as f64, None);
+    drop(t);
+    let _t = phase("open");
     let thick = volume::open(&vol, RIB_MAX_RADIUS_MM).map_err(err)?;
     let grown = volume::dilate(&thick, 1.01 * g.spacing[0]).map_err(err)?;
     // Not in the front quarter of the chest, where the clavicle lies on

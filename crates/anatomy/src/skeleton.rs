@@ -10,6 +10,7 @@
 //! other orientations are declared not assessable.
 
 use aisu::{AisuError, Mask};
+use rayon::prelude::*;
 use volume::{Geometry, Volume};
 
 use crate::util::err;
@@ -107,16 +108,18 @@ type SliceSums = (usize, f64, f64, [usize; 2]);
 
 /// Per-slice outline of the body mask (`None` where the slice is empty).
 pub(crate) fn body_slices(body: &Mask, nz: usize) -> Vec<Option<SliceBody>> {
-    let mut acc: Vec<SliceSums> = vec![(0, 0.0, 0.0, [usize::MAX, 0]); nz];
-    body.for_each(|x, y, z| {
-        if let Some(a) = acc.get_mut(z) {
-            a.0 += 1;
-            a.1 += x as f64;
-            a.2 += y as f64;
-            a.3 = [a.3[0].min(y), a.3[1].max(y)];
-        }
-    });
-    acc.into_iter()
+    (0..nz)
+        .into_par_iter()
+        .map(|z| {
+            let mut a: SliceSums = (0, 0.0, 0.0, [usize::MAX, 0]);
+            body.for_each_in_slice(z, |x, y| {
+                a.0 += 1;
+                a.1 += x as f64;
+                a.2 += y as f64;
+                a.3 = [a.3[0].min(y), a.3[1].max(y)];
+            });
+            a
+        })
         .map(|(n, sx, sy, yr)| {
             (n > 0).then(|| SliceBody {
                 cx: sx / n as f64,
@@ -299,36 +302,42 @@ pub(crate) fn fill_slice_holes(
 ) {
     let [nx, ny, nz] = n;
     let per = nx * ny;
-    for z in 0..nz {
-        let plane = &mut mask[z * per..(z + 1) * per];
-        let inverse: Vec<bool> = plane.iter().map(|v| !*v).collect();
-        let (labels, blobs) = label_2d(&inverse, nx, ny);
-        // Per hole (by index into `blobs`): is its mean dense enough?
-        let dense_enough: Option<Vec<bool>> = min_mean.map(|(values, floor)| {
-            let mut sums = vec![0.0f64; blobs.len() + 1];
-            for (l, v) in labels.iter().zip(&values[z * per..(z + 1) * per]) {
-                sums[*l as usize] += f64::from(*v);
-            }
-            blobs
-                .iter()
-                .enumerate()
-                .map(|(k, b)| sums[k + 1] / b.area as f64 >= f64::from(floor))
-                .collect()
-        });
-        let fill: Vec<bool> = std::iter::once(false)
-            .chain(blobs.iter().enumerate().map(|(k, b)| {
-                let enclosed = b.x[0] > 0 && b.y[0] > 0 && b.x[1] + 1 < nx && b.y[1] + 1 < ny;
-                enclosed
-                    && (b.area as f64) <= max_area
-                    && dense_enough.as_ref().is_none_or(|ok| ok[k])
-            }))
-            .collect();
-        for (v, l) in plane.iter_mut().zip(&labels) {
-            if fill[*l as usize] {
-                *v = true;
-            }
-        }
+    if per == 0 {
+        return;
     }
+    // Slices are independent: one task each.
+    mask[..per * nz]
+        .par_chunks_mut(per)
+        .enumerate()
+        .for_each(|(z, plane)| {
+            let inverse: Vec<bool> = plane.iter().map(|v| !*v).collect();
+            let (labels, blobs) = label_2d(&inverse, nx, ny);
+            // Per hole (by index into `blobs`): is its mean dense enough?
+            let dense_enough: Option<Vec<bool>> = min_mean.map(|(values, floor)| {
+                let mut sums = vec![0.0f64; blobs.len() + 1];
+                for (l, v) in labels.iter().zip(&values[z * per..(z + 1) * per]) {
+                    sums[*l as usize] += f64::from(*v);
+                }
+                blobs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, b)| sums[k + 1] / b.area as f64 >= f64::from(floor))
+                    .collect()
+            });
+            let fill: Vec<bool> = std::iter::once(false)
+                .chain(blobs.iter().enumerate().map(|(k, b)| {
+                    let enclosed = b.x[0] > 0 && b.y[0] > 0 && b.x[1] + 1 < nx && b.y[1] + 1 < ny;
+                    enclosed
+                        && (b.area as f64) <= max_area
+                        && dense_enough.as_ref().is_none_or(|ok| ok[k])
+                }))
+                .collect();
+            for (v, l) in plane.iter_mut().zip(&labels) {
+                if fill[*l as usize] {
+                    *v = true;
+                }
+            }
+        });
 }
 
 /// Linear interpolation of `table` (sorted by key) at `t`, clamped to the
@@ -405,17 +414,42 @@ pub(crate) fn label_boxes(
     labels: &[u8],
     dims: [usize; 3],
 ) -> Vec<Option<([usize; 3], [usize; 3])>> {
-    let [nx, ny, _] = dims;
-    let mut boxes: Vec<Option<([usize; 3], [usize; 3])>> = vec![None; 256];
-    for (i, l) in labels.iter().enumerate().filter(|(_, l)| **l != 0) {
-        let p = [i % nx, (i / nx) % ny, i / (nx * ny)];
-        let (lo, hi) = boxes[*l as usize].get_or_insert((p, p));
-        for a in 0..3 {
-            lo[a] = lo[a].min(p[a]);
-            hi[a] = hi[a].max(p[a]);
-        }
+    type Boxes = Vec<Option<([usize; 3], [usize; 3])>>;
+    let [nx, ny, nz] = dims;
+    let per = nx * ny;
+    if per == 0 || labels.len() < per * nz {
+        return vec![None; 256];
     }
-    boxes
+    let merge = |mut a: Boxes, b: Boxes| {
+        for (x, y) in a.iter_mut().zip(b) {
+            *x = match (*x, y) {
+                (Some((alo, ahi)), Some((blo, bhi))) => Some((
+                    std::array::from_fn(|k| alo[k].min(blo[k])),
+                    std::array::from_fn(|k| ahi[k].max(bhi[k])),
+                )),
+                (a, b) => a.or(b),
+            };
+        }
+        a
+    };
+    // Slices in parallel; within a slice, rows and columns by position.
+    labels[..per * nz]
+        .par_chunks(per)
+        .enumerate()
+        .map(|(z, slice)| {
+            let mut boxes: Boxes = vec![None; 256];
+            for (y, row) in slice.chunks(nx).enumerate() {
+                for (x, l) in row.iter().enumerate().filter(|(_, l)| **l != 0) {
+                    let p = [x, y, z];
+                    let (lo, hi) = boxes[*l as usize].get_or_insert((p, p));
+                    lo[0] = lo[0].min(x);
+                    hi[0] = hi[0].max(x);
+                    hi[1] = y;
+                }
+            }
+            boxes
+        })
+        .reduce(|| vec![None; 256], merge)
 }
 
 /// Per-slice row and column extents of the body: a cheap test of being
@@ -435,14 +469,21 @@ impl BodyExtents {
         let [nx, ny, nz] = dims;
         let mut rows = vec![[u16::MAX, 0u16]; ny * nz];
         let mut cols = vec![[u16::MAX, 0u16]; nx * nz];
-        body.for_each(|x, y, z| {
-            let r = &mut rows[y + ny * z];
-            r[0] = r[0].min(x as u16);
-            r[1] = r[1].max(x as u16);
-            let c = &mut cols[x + nx * z];
-            c[0] = c[0].min(y as u16);
-            c[1] = c[1].max(y as u16);
-        });
+        if nx > 0 && ny > 0 {
+            rows.par_chunks_mut(ny)
+                .zip(cols.par_chunks_mut(nx))
+                .enumerate()
+                .for_each(|(z, (rows, cols))| {
+                    body.for_each_in_slice(z, |x, y| {
+                        let r = &mut rows[y];
+                        r[0] = r[0].min(x as u16);
+                        r[1] = r[1].max(x as u16);
+                        let c = &mut cols[x];
+                        c[0] = c[0].min(y as u16);
+                        c[1] = c[1].max(y as u16);
+                    });
+                });
+        }
         BodyExtents { nx, ny, rows, cols }
     }
 

@@ -142,8 +142,10 @@ pub(crate) fn track_spine(
         f.dims,
     )
     .ok_or_else(|| AisuError::NotAssessable("no room for a spine in the field of view".into()))?;
+    let t = crate::util::phase("smooth");
     let raw = crop.extract(ct);
     let smooth = smooth_in_plane(raw, &crop, f.s, 1.0)?;
+    drop(t);
     let [cx, cy, cz] = crop.n;
     let mut dense = vec![false; crop.len()];
     for z in 0..cz {
@@ -166,13 +168,17 @@ pub(crate) fn track_spine(
     // arch, and its disc spaces with it. The canal (CSF, cord) and fat
     // stay holes.
     let pixel_mm2 = f.s[0] * f.s[1];
+    let t = crate::util::phase("holes");
     fill_slice_holes(
         &mut dense,
         crop.n,
         SPINE_POROTIC_HOLE_MAX_MM2 / pixel_mm2,
         Some((&smooth, SPINE_POROTIC_HOLE_HU)),
     );
+    drop(t);
+    let t = crate::util::phase("open");
     let opened = open_2d(dense, &crop, f.s, SPINE_OPEN_MM)?;
+    drop(t);
     let mut detections: Vec<Option<Detection>> = vec![None; nz];
     for z in 0..cz {
         let Some(sb) = slices[z + crop.lo[2]] else {

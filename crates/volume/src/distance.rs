@@ -113,7 +113,10 @@ pub(crate) fn squared_edt(
                 }
             },
         );
-    if nz > 1 {
+    // A slice spacing whose square exceeds the cap (a disc-shaped ball
+    // given as a huge z spacing) makes the z pass the identity: every other
+    // slice is farther than the cap. Skipping it is exact.
+    if nz > 1 && w[2] <= f64::from(cap) {
         for_each_line(&mut out, dims, 2, Envelope::default, |env, line| {
             env.transform(line, w[2], cap)
         });
