@@ -1,15 +1,17 @@
-//! Report generation for a 39-finding exam stays under 1 s without key
-//! images (acceptance of issue 7; the published figures, PDF included, come
-//! from `airad bench report` into docs/benchmarks.md).
+//! The report-speed harness (`report::speed`) on a 39-finding exam writes
+//! every output but key images and the PDF. Its timings are not asserted
+//! here: speed is a benchmark, not a test (the 1 s target of issue 7 is
+//! published, PDF included, by `airad bench report` into
+//! docs/benchmarks.md).
 
 use report::speed::{SpeedFixture, full_formats, measure};
 
 #[test]
-fn thirty_nine_findings_report_in_under_a_second() {
+fn thirty_nine_findings_report_writes_every_output() {
     let fixture = SpeedFixture::new();
     assert_eq!(fixture.document.findings.len(), 39);
     let tmp = tempfile::tempdir().unwrap();
-    let speed = measure(&fixture, 3, None, tmp.path()).unwrap();
+    let speed = measure(&fixture, 1, None, tmp.path()).unwrap();
     let names: Vec<&str> = speed.files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names.len(),
@@ -26,14 +28,8 @@ fn thirty_nine_findings_report_in_under_a_second() {
     ] {
         assert!(names.contains(&name), "{name} in {names:?}");
     }
-    for stage in &speed.stages {
-        eprintln!(
-            "{}: median {:.1} ms, worst {:.1} ms",
-            stage.name,
-            stage.median() * 1e3,
-            stage.worst() * 1e3
-        );
+    for (name, bytes) in &speed.files {
+        assert!(*bytes > 0, "{name} is empty");
     }
-    let total = speed.stages.last().unwrap();
-    assert!(total.median() < 1.0, "{total:?}");
+    assert!(!speed.stages.is_empty(), "the harness times its stages");
 }
