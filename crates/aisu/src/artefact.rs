@@ -277,36 +277,13 @@ impl Mask {
 
     /// Inclusive index bounding box of the set voxels, or `None` when empty.
     pub fn bbox_index(&self) -> Option<([usize; 3], [usize; 3])> {
-        let [dx, dy, dz] = self.dims;
         let [ox, oy, oz] = self.offset;
-        if dx == 0 || dy == 0 {
-            return None;
-        }
-        // Slices in parallel, each row by its first and last set voxel.
-        self.bits[..dx * dy * dz]
-            .par_chunks(dx * dy)
-            .enumerate()
-            .filter_map(|(z, slice)| {
-                let mut lo = [usize::MAX, usize::MAX, z + oz];
-                let mut hi = [0, 0, z + oz];
-                for (y, row) in slice.chunks(dx).enumerate() {
-                    if let (Some(a), Some(b)) =
-                        (row.iter().position(|v| *v), row.iter().rposition(|v| *v))
-                    {
-                        lo[0] = lo[0].min(a + ox);
-                        hi[0] = hi[0].max(b + ox);
-                        lo[1] = lo[1].min(y + oy);
-                        hi[1] = hi[1].max(y + oy);
-                    }
-                }
-                (lo[0] != usize::MAX).then_some((lo, hi))
-            })
-            .reduce_with(|(alo, ahi), (blo, bhi)| {
-                (
-                    std::array::from_fn(|k| alo[k].min(blo[k])),
-                    std::array::from_fn(|k| ahi[k].max(bhi[k])),
-                )
-            })
+        volume::bounding_box(&self.bits, self.dims).map(|(lo, hi)| {
+            (
+                [lo[0] + ox, lo[1] + oy, lo[2] + oz],
+                [hi[0] + ox, hi[1] + oy, hi[2] + oz],
+            )
+        })
     }
 
     /// Calls `f(x, y)` for every set voxel of axial slice `z` (full-grid

@@ -50,6 +50,7 @@ use crate::fissures::{
 };
 use crate::regions::{IndexBox, crop, crop_mask, downsample_majority, downsample_mean};
 use crate::skeleton::{Crop, masks_from_labels};
+use crate::util::phase;
 
 /// The lobes unit.
 pub struct Lobes {
@@ -633,7 +634,7 @@ pub fn segment_lobes(
 ) -> Result<LobeSegmentation, AisuError> {
     let full = *ct.geometry();
     let mut masks: Vec<(&'static str, Option<Mask>)> = Vec::new();
-    let t = crate::util::phase("grid");
+    let t = phase("grid");
     let Some(grid) = lobe_grid(ct, [right, left])? else {
         for n in RIGHT.iter().chain(LEFT.iter()) {
             masks.push((n, None));
@@ -649,15 +650,15 @@ pub fn segment_lobes(
         (None, None) => return Err(AisuError::Failed("no lung on the lobe grid".into())),
     };
     drop(t);
-    let t = crate::util::phase("sheets");
+    let t = phase("sheets");
     let sigma = sheet_sigma(&grid);
     let sheets = sheetness(&grid.hu, &union, sigma)?;
     let threshold = sheet_threshold(&sheets);
     drop(t);
-    let t = crate::util::phase("vessels");
+    let t = phase("vessels");
     let density = vessel_density(&grid, &union)?;
     drop(t);
-    let t = crate::util::phase("fissures");
+    let t = phase("fissures");
     let [cx, cy, _] = grid.hu.dims();
     let mut fissures = serde_json::Map::new();
     // Surfaces per side: right (oblique, horizontal), left (oblique).
@@ -737,7 +738,7 @@ pub fn segment_lobes(
         }
     }
     drop(t);
-    let _t = crate::util::phase("label");
+    let _t = phase("label");
     // Label the lung voxels of the CT grid.
     let labels = label_lobes(&full, &grid, [right, left], &surfaces)?;
     let names: [&'static str; 5] = ["lobe_rul", "lobe_rml", "lobe_rll", "lobe_lul", "lobe_lll"];

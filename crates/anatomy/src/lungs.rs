@@ -192,7 +192,9 @@ fn finish_lung(
     full: &volume::Geometry,
     b: &IndexBox,
 ) -> Result<Mask, AisuError> {
-    let Some(own) = bbox(lung) else {
+    let Some(own) =
+        volume::bounding_box(lung.as_slice(), lung.dims()).map(|(lo, hi)| IndexBox { lo, hi })
+    else {
         return Ok(Mask::empty(*full));
     };
     let l = crop(lung, &own)?;
@@ -219,23 +221,6 @@ fn finish_lung(
         ],
     };
     Ok(embed(&grown, full, &at))
-}
-
-/// Index bounding box of the set voxels of a volume.
-fn bbox(mask: &Volume<bool>) -> Option<IndexBox> {
-    let [nx, ny, _] = mask.dims();
-    let mut lo = [usize::MAX; 3];
-    let mut hi = [0usize; 3];
-    for (i, v) in mask.as_slice().iter().enumerate() {
-        if *v {
-            let p = [i % nx, (i / nx) % ny, i / (nx * ny)];
-            for a in 0..3 {
-                lo[a] = lo[a].min(p[a]);
-                hi[a] = hi[a].max(p[a]);
-            }
-        }
-    }
-    (lo[0] != usize::MAX).then_some(IndexBox { lo, hi })
 }
 
 /// Fractions of a mask's voxels right and left of an LPS x midline.

@@ -28,6 +28,7 @@ use crate::skeleton::{
     Crop, Frame, SliceBody, body_slices, fill_slice_holes, interpolate, label_2d, median, open_2d,
     smooth_in_plane,
 };
+use crate::util::phase;
 
 /// The column's track: per slice, the vertebral body's centre and size.
 #[derive(Debug, Clone)]
@@ -142,7 +143,7 @@ pub(crate) fn track_spine(
         f.dims,
     )
     .ok_or_else(|| AisuError::NotAssessable("no room for a spine in the field of view".into()))?;
-    let t = crate::util::phase("smooth");
+    let t = phase("smooth");
     let raw = crop.extract(ct);
     let smooth = smooth_in_plane(raw, &crop, f.s, 1.0)?;
     drop(t);
@@ -168,7 +169,7 @@ pub(crate) fn track_spine(
     // arch, and its disc spaces with it. The canal (CSF, cord) and fat
     // stay holes.
     let pixel_mm2 = f.s[0] * f.s[1];
-    let t = crate::util::phase("holes");
+    let t = phase("holes");
     fill_slice_holes(
         &mut dense,
         crop.n,
@@ -176,7 +177,7 @@ pub(crate) fn track_spine(
         Some((&smooth, SPINE_POROTIC_HOLE_HU)),
     );
     drop(t);
-    let t = crate::util::phase("open");
+    let t = phase("open");
     let opened = open_2d(dense, &crop, f.s, SPINE_OPEN_MM)?;
     drop(t);
     let mut detections: Vec<Option<Detection>> = vec![None; nz];

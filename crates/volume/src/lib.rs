@@ -31,7 +31,7 @@ pub use gaussian::{gaussian_kernel, gaussian_smooth, gaussian_smooth_in_place};
 pub use geometry::{
     Geometry, IDENTITY_DIRECTION, cross, dot, norm, symmetric_eigenvalues, symmetric_eigenvector,
 };
-pub use morphology::{close, dilate, erode, open};
+pub use morphology::{bounding_box, close, dilate, erode, open};
 pub use resample::{
     Interpolation, geometry_with_spacing, resample, resample_isotropic, resample_nearest,
     resample_to_spacing, sample_linear,

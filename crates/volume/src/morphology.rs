@@ -125,8 +125,10 @@ fn erode_raw(mask: &[bool], dims: [usize; 3], spacing: [f64; 3], r: f64) -> Vec<
     paste(&d2, dims, lo, hi, |d| f64::from(d) > t)
 }
 
-/// Inclusive `[x, y, z]` index bounds of the `true` voxels, or `None`.
-fn bounding_box(mask: &[bool], dims: [usize; 3]) -> Option<([usize; 3], [usize; 3])> {
+/// Inclusive `[x, y, z]` index bounds of the `true` voxels of a `(z, y,
+/// x)` buffer of size `dims`, or `None` when there is none. Slices are
+/// scanned in parallel, each row by its first and last set voxel.
+pub fn bounding_box(mask: &[bool], dims: [usize; 3]) -> Option<([usize; 3], [usize; 3])> {
     let [nx, ny, _] = dims;
     if mask.is_empty() || nx == 0 || ny == 0 {
         return None;
